@@ -1,0 +1,18 @@
+package dev.moeserve.model.bundle;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * Origin of a reduced bundle: the full bundle it was cut from and how the pool was chosen.
+ *
+ * @param name      name of the full bundle
+ * @param version   version of the full bundle
+ * @param score     name of the utility score that ranked the experts
+ * @param keepRatio fraction of the experts kept, greater than 0 and at most 1
+ * @param budget    byte budget for the expert files that guided the choice, or null when none was set
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonPropertyOrder({"name", "version", "score", "keepRatio", "budget"})
+public record ReducedFrom(String name, String version, String score, double keepRatio, Long budget) {
+}
