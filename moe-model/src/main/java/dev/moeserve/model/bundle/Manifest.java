@@ -15,7 +15,7 @@ import java.util.TreeMap;
  *
  * <p>Null fields are written as JSON {@code null}, so every field of the format is present in a written
  * manifest. Only {@code layers[].pool}, {@code layers[].prior}, {@code reducedFrom} and
- * {@code reducedFrom.budget} may be null in a valid bundle, and the reader also accepts them absent.
+ * {@code reducedFrom.budget} and {@code architecture} may be null in a valid bundle, and the reader also accepts them absent.
  * The constructor copies collections but does not validate, because {@link Bundle#open} and
  * {@link BundleWriter#write} do that and name the invalid field.
  *
@@ -34,14 +34,18 @@ import java.util.TreeMap;
  * @param files       every file of the bundle except {@code manifest.json}, by relative path
  * @param accuracy    measured accuracy
  * @param reducedFrom origin of a reduced bundle, or null for a full bundle
+ * @param architecture hyperparameters that rebuild the model definition from the weights (for the reference
+ *                     ViT-MoE: {@code heads}, {@code patch}, {@code stemChannels}, {@code expertHidden},
+ *                     {@code classes}), or null
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"format", "name", "version", "task", "labels", "input", "tokens", "width", "opset",
-        "trunk", "layers", "weights", "files", "accuracy", "reducedFrom"})
+        "trunk", "layers", "weights", "files", "accuracy", "reducedFrom", "architecture"})
 public record Manifest(String format, String name, String version, String task, List<String> labels,
                        TensorSpec input, int tokens, int width, int opset,
                        List<TrunkSegment> trunk, List<MoeLayerSpec> layers, String weights,
-                       SortedMap<String, FileEntry> files, Accuracy accuracy, ReducedFrom reducedFrom) {
+                       SortedMap<String, FileEntry> files, Accuracy accuracy, ReducedFrom reducedFrom,
+                       SortedMap<String, Integer> architecture) {
 
     /** Value of {@code format} for this version of the bundle format. */
     public static final String FORMAT = "moe-bundle/1";
@@ -51,12 +55,13 @@ public record Manifest(String format, String name, String version, String task, 
         trunk = trunk == null ? null : Collections.unmodifiableList(new ArrayList<>(trunk));
         layers = layers == null ? null : Collections.unmodifiableList(new ArrayList<>(layers));
         files = files == null ? null : Collections.unmodifiableSortedMap(new TreeMap<>(files));
+        architecture = architecture == null ? null : Collections.unmodifiableSortedMap(new TreeMap<>(architecture));
     }
 
     /** Returns a copy with {@code files} replaced. */
     public Manifest withFiles(SortedMap<String, FileEntry> newFiles) {
         return new Manifest(format, name, version, task, labels, input, tokens, width, opset,
-                trunk, layers, weights, newFiles, accuracy, reducedFrom);
+                trunk, layers, weights, newFiles, accuracy, reducedFrom, architecture);
     }
 
     /**

@@ -138,7 +138,9 @@ final class ManifestValidator {
                     reducedFrom.keepRatio());
         }
         if (reducedFrom.budget() != null) {
-            checker.requireAtLeast(reducedFrom.budget(), 1, "reducedFrom.budget");
+            if (!reducedFrom.budget().equals("per-layer") && !reducedFrom.budget().equals("global")) {
+                throw checker.fail("reducedFrom.budget must be per-layer or global, got '%s'", reducedFrom.budget());
+            }
         }
     }
 

@@ -10,9 +10,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param version   version of the full bundle
  * @param score     name of the utility score that ranked the experts
  * @param keepRatio fraction of the experts kept, greater than 0 and at most 1
- * @param budget    byte budget for the expert files that guided the choice, or null when none was set
+ * @param budget    how the kept count was spread over layers: {@code per-layer} (the same count in every
+ *                  layer) or {@code global} (one ranking over all layers), or null when not recorded
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"name", "version", "score", "keepRatio", "budget"})
-public record ReducedFrom(String name, String version, String score, double keepRatio, Long budget) {
+public record ReducedFrom(String name, String version, String score, double keepRatio, String budget) {
 }

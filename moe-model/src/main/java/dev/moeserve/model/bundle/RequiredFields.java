@@ -13,7 +13,8 @@ import java.util.Map;
  * default value of 0.
  *
  * <p>Required means present and not null. The optional fields ({@code layers[].pool},
- * {@code layers[].prior}, {@code reducedFrom}, {@code reducedFrom.budget}) may be null or absent.
+ * {@code layers[].prior}, {@code reducedFrom}, {@code reducedFrom.budget}, {@code architecture}) may be null or
+ * absent.
  */
 final class RequiredFields {
 

@@ -81,8 +81,7 @@ final class BundleReport {
         if (reducedFrom == null) {
             return "full bundle";
         }
-        String budget = reducedFrom.budget() == null ? "no byte budget"
-                : "budget " + number(reducedFrom.budget()) + " bytes";
+        String budget = reducedFrom.budget() == null ? "budget not recorded" : reducedFrom.budget() + " budget";
         return String.format(Locale.ROOT, "reduced from %s version %s by score %s, keep ratio %.4f, %s",
                 reducedFrom.name(), reducedFrom.version(), reducedFrom.score(), reducedFrom.keepRatio(), budget);
     }

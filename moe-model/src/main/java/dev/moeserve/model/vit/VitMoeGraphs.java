@@ -48,7 +48,7 @@ public final class VitMoeGraphs {
             return g;
         }
         h = attentionBlock(g, h, index);
-        g.output(h, "hidden", BATCH, t, d);
+        g.output(h, "hidden_out", BATCH, t, d);
         String moeInput = layerNorm(g, h, "blocks." + index + ".ln2");
         g.output(g.node("Reshape", moeInput, g.longs("moe_input_shape", -1, d)), "moe_input", TOKENS, d);
         return g;

@@ -44,7 +44,7 @@ class BundleRoundTripTest {
         assertThat(opened.layer(1).keptExperts()).containsExactly(0, 2, 3);
         assertThat(opened.layer(1).priorArray()).containsExactly(0.5, 0.0, 0.25, 0.25);
         assertThat(opened.layer(0).priorArray()).isNull();
-        assertThat(opened.reducedFrom().budget()).isEqualTo(4096L);
+        assertThat(opened.reducedFrom().budget()).isEqualTo("per-layer");
     }
 
     @Test
@@ -82,7 +82,8 @@ class BundleRoundTripTest {
         JsonNode root = TestBundles.readTree(dir);
 
         assertThat(fieldNames(root)).containsExactly("format", "name", "version", "task", "labels", "input",
-                "tokens", "width", "opset", "trunk", "layers", "weights", "files", "accuracy", "reducedFrom");
+                "tokens", "width", "opset", "trunk", "layers", "weights", "files", "accuracy", "reducedFrom",
+                "architecture");
         assertThat(fieldNames(root.get("layers").get(0))).containsExactly(
                 "index", "width", "experts", "topK", "gate", "expertFiles", "pool", "prior");
         assertThat(fieldNames(root.get("input"))).containsExactly("name", "datatype", "shape");

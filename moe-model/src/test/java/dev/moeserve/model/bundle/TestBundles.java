@@ -39,7 +39,7 @@ public final class TestBundles {
     public static Manifest writeReduced(Path dir) throws IOException {
         List<Integer> pool = List.of(0, 2, 3);
         List<Double> prior = List.of(0.5, 0.0, 0.25, 0.25);
-        ReducedFrom origin = new ReducedFrom("tiny-moe", "1", "agf", 0.875, 4096L);
+        ReducedFrom origin = new ReducedFrom("tiny-moe", "1", "agf", 0.875, "per-layer");
         return write(dir, layers(pool, prior), origin);
     }
 
@@ -52,7 +52,8 @@ public final class TestBundles {
         return new Manifest(Manifest.FORMAT, "tiny-moe", "1", "image-classification", List.of("a", "b", "c"),
                 new TensorSpec("images", "FP32", List.of(-1L, 28L, 28L)), 50, 8, 17,
                 trunk, layers, "weights.safetensors", null,
-                new Accuracy("fashion-mnist test", 10000, 0.9012), reducedFrom);
+                new Accuracy("fashion-mnist test", 10000, 0.9012), reducedFrom,
+                new java.util.TreeMap<>(java.util.Map.of("heads", 2)));
     }
 
     /** Returns two layers; layer 1 gets {@code pool} and {@code prior} when they are not null. */

@@ -41,7 +41,7 @@ class InspectCommandTest {
         assertThat(output).contains("Input     images FP32 [-1, 28, 28], 50 tokens, width 8, opset 17");
         assertThat(output).contains("Accuracy  0.9012 on fashion-mnist test (10,000 images)");
         assertThat(output).contains("Origin    reduced from tiny-moe version 1 by score agf, keep ratio 0.8750, "
-                + "budget 4,096 bytes");
+                + "per-layer budget");
         assertThat(output).containsPattern("layer +experts +top-k +kept +pool +prior");
         assertThat(output).containsPattern("\\n +0 +4 +2 +4/4 +all +no\\n");
         assertThat(output).containsPattern("\\n +1 +4 +2 +3/4 +0 2 3 +yes\\n");

@@ -1,8 +1,10 @@
 package dev.moeserve.profiler.cli;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.moeserve.model.bundle.Accuracy;
 import dev.moeserve.model.data.FashionMnist;
+import dev.moeserve.profiler.bundle.BundleExporter;
+import dev.moeserve.profiler.train.Evaluation;
 import dev.moeserve.profiler.model.DjlRuntime;
 import dev.moeserve.profiler.model.VitMoe;
 import dev.moeserve.model.vit.VitMoeConfig;
@@ -10,10 +12,7 @@ import dev.moeserve.profiler.train.MoeTrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code moe train}: trains the reference ViT-MoE on Fashion-MNIST and writes a bundle. */
@@ -28,7 +27,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path out = Path.of("models/fashion-vit-moe");
 
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 12;
+    int epochs = 10;
 
     @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize = 128;
@@ -51,6 +50,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "Train on only the first N training images (0 = all).")
     int limit = 0;
 
+    @Option(names = "--weights", description = "Start from these safetensors weights instead of a fresh"
+            + " initialisation; with --epochs 0 the model is only evaluated and exported.")
+    Path initialWeights;
+
+    @Option(names = "--version", description = "Model version written to the manifest (default: ${DEFAULT-VALUE}).")
+    String modelVersion = "1";
+
     @Override
     public Integer call() throws Exception {
         DjlRuntime.configure();
@@ -62,15 +68,17 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("Training %s on %d images for %d epochs (seed %d)%n", config, 
                 limit > 0 ? limit : train.count(), epochs, seed);
         try (NDManager manager = NDManager.newBaseManager()) {
-            VitMoe model = VitMoe.initialise(manager, config, seed);
-            List<MoeTrainer.EpochResult> results = new MoeTrainer(model, options, System.out)
-                    .train(manager, train, test);
-            Files.createDirectories(out);
-            try (OutputStream os = Files.newOutputStream(out.resolve("weights.safetensors"))) {
-                new NDList(model.parameters().values()).encode(os, NDList.Encoding.SAFETENSORS);
+            VitMoe model = initialWeights == null ? VitMoe.initialise(manager, config, seed)
+                    : VitMoe.fromSafetensors(manager, config, initialWeights);
+            if (epochs > 0) {
+                new MoeTrainer(model, options, System.out).train(manager, train, test);
             }
-            MoeTrainer.EpochResult last = results.get(results.size() - 1);
-            System.out.printf("Final test accuracy %.2f%%%n", last.testAccuracy() * 100);
+            double accuracy = Evaluation.accuracy(manager, model, test, 500);
+            System.out.printf("Test accuracy %.2f%% on %d images%n", accuracy * 100, test.count());
+            Accuracy measured = new Accuracy("fashion-mnist test", test.count(), accuracy);
+            BundleExporter.export(model, out, new BundleExporter.Options(BundleExporter.MODEL_NAME, modelVersion,
+                    measured, null, null, null));
+            System.out.println("Wrote bundle " + out.toAbsolutePath());
         }
         return 0;
     }

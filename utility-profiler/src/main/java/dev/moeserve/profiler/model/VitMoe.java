@@ -90,6 +90,32 @@ public final class VitMoe {
         return new VitMoe(c, p);
     }
 
+    /** Loads parameters saved with DJL's safetensors encoding, checking names and shapes against {@code c}. */
+    public static VitMoe fromSafetensors(NDManager manager, VitMoeConfig c, java.nio.file.Path file)
+            throws java.io.IOException {
+        VitMoe fresh = initialise(manager, c, 0);
+        Map<String, NDArray> loaded = new LinkedHashMap<>();
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            for (NDArray array : NDList.decode(manager, in)) {
+                loaded.put(array.getName(), array);
+            }
+        }
+        Map<String, NDArray> ordered = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> p : fresh.parameters().entrySet()) {
+            NDArray value = loaded.get(p.getKey());
+            if (value == null) {
+                throw new IllegalArgumentException(file + " has no tensor " + p.getKey());
+            }
+            if (!value.getShape().equals(p.getValue().getShape())) {
+                throw new IllegalArgumentException(file + ": " + p.getKey() + " must have shape "
+                        + p.getValue().getShape() + ", got " + value.getShape());
+            }
+            p.getValue().close();
+            ordered.put(p.getKey(), value);
+        }
+        return new VitMoe(c, ordered);
+    }
+
     /** Runs the model on images {@code [B, 28, 28]} scaled to [0, 1] and returns the logits {@code [B, classes]}. */
     public Forward forward(NDArray images, Routing routing, LayerHook hook) {
         long batch = images.getShape().get(0);

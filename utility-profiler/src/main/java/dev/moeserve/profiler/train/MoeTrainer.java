@@ -29,8 +29,8 @@ public final class MoeTrainer {
     public record Options(int epochs, int batchSize, float learningRate, float weightDecay,
                           float balanceWeight, float clipNorm, long seed, int limit) {
         public Options {
-            if (epochs < 1) {
-                throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+            if (epochs < 0) {
+                throw new IllegalArgumentException("epochs must be at least 0, got " + epochs);
             }
             if (batchSize < 1) {
                 throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
