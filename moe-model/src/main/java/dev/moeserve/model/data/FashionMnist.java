@@ -74,7 +74,21 @@ public final class FashionMnist {
         return read(dir, "t10k");
     }
 
-    private static Split read(Path dir, String prefix) throws IOException {
+    /** Folder of the committed IDX files, relative to the repository root. */
+    public static final Path COMMITTED_DIR = Path.of("data/fashion-mnist");
+
+    /** Reads the committed calibration subset: training images 0 to 4,095. */
+    public static Split readCalibration(Path dir) throws IOException {
+        return read(dir, "calibration");
+    }
+
+    /** Reads the committed validation split: training images 55,000 to 59,999. */
+    public static Split readValidation(Path dir) throws IOException {
+        return read(dir, "validation");
+    }
+
+    /** Reads {@code PREFIX-images-idx3-ubyte[.gz]} and {@code PREFIX-labels-idx1-ubyte[.gz]} from {@code dir}. */
+    public static Split read(Path dir, String prefix) throws IOException {
         Path images = locate(dir, prefix + "-images-idx3-ubyte");
         Path labels = locate(dir, prefix + "-labels-idx1-ubyte");
         byte[] imageBytes = readIdx(images, IMAGE_MAGIC, PIXELS);

@@ -118,21 +118,65 @@ public final class VitMoe {
 
     /** Runs the model on images {@code [B, 28, 28]} scaled to [0, 1] and returns the logits {@code [B, classes]}. */
     public Forward forward(NDArray images, Routing routing, LayerHook hook) {
-        long batch = images.getShape().get(0);
-        int d = config.width();
-        NDArray h = embed(images);
+        return forwardFrom(0, embed(images), routing, hook);
+    }
+
+    /**
+     * Continues a forward pass at block {@code layer} from the residual stream {@code h [B, T, d]} that
+     * enters that block. {@link MoeTrace#residual()} of a previous pass is such a stream for its layer + 1,
+     * and {@link MoeTrace#attended()} is the stream inside its own block, after attention.
+     */
+    public Forward forwardFrom(int layer, NDArray h, Routing routing, LayerHook hook) {
         List<MoeTrace> traces = new ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) {
+        for (int l = layer; l < config.layers(); l++) {
             h = h.add(attention(l, h));
-            NDArray u = layerNorm(h, "blocks." + l + ".ln2").reshape(batch * config.tokens(), d);
-            MoeTrace trace = moe(l, u, routing);
-            NDArray y = hook == null ? trace.output() : hook.apply(trace);
-            traces.add(trace);
-            h = h.add(y.reshape(batch, config.tokens(), d));
+            Forward tail = continueAfterAttention(l, h, routing, hook, traces);
+            if (tail != null) {
+                return tail;
+            }
+            h = traces.get(traces.size() - 1).residual();
         }
+        return new Forward(head(h), traces);
+    }
+
+    /**
+     * Runs the MoE layer of block {@code layer} on the stream after its attention, {@code attended},
+     * with {@code y} replacing the layer's MoE output when not null, then the remaining blocks.
+     */
+    public Forward resumeAtMoe(int layer, NDArray attended, NDArray y, Routing routing) {
+        long batch = attended.getShape().get(0);
+        NDArray h = attended;
+        if (y != null) {
+            h = h.add(y.reshape(batch, config.tokens(), config.width()));
+            return layer + 1 < config.layers() ? forwardFrom(layer + 1, h, routing, null)
+                    : new Forward(head(h), List.of());
+        }
+        List<MoeTrace> traces = new ArrayList<>();
+        continueAfterAttention(layer, h, routing, null, traces);
+        NDArray residual = traces.get(0).residual();
+        if (layer + 1 < config.layers()) {
+            Forward rest = forwardFrom(layer + 1, residual, routing, null);
+            traces.addAll(rest.traces());
+            return new Forward(rest.logits(), traces);
+        }
+        return new Forward(head(residual), traces);
+    }
+
+    private Forward continueAfterAttention(int l, NDArray attended, Routing routing, LayerHook hook,
+                                           List<MoeTrace> traces) {
+        long batch = attended.getShape().get(0);
+        int d = config.width();
+        NDArray u = layerNorm(attended, "blocks." + l + ".ln2").reshape(batch * config.tokens(), d);
+        MoeTrace trace = moe(l, u, routing, attended);
+        NDArray y = hook == null ? trace.output() : hook.apply(trace);
+        NDArray residual = attended.add(y.reshape(batch, config.tokens(), d));
+        traces.add(trace.withResidual(residual));
+        return null;
+    }
+
+    private NDArray head(NDArray h) {
         NDArray cls = layerNorm(h, "norm").get(new NDIndex(":, 0, :"));
-        NDArray logits = cls.matMul(parameter("head.weight")).add(parameter("head.bias"));
-        return new Forward(logits, traces);
+        return cls.matMul(parameter("head.weight")).add(parameter("head.bias"));
     }
 
     /** Stem convolution, patch projection, class token and position embedding: {@code [B, T, d]}. */
@@ -168,7 +212,7 @@ public final class VitMoe {
     }
 
     /** Routes tokens {@code u [N, d]} of one layer and returns the trace with the combined output. */
-    MoeTrace moe(int layer, NDArray u, Routing routing) {
+    MoeTrace moe(int layer, NDArray u, Routing routing, NDArray attended) {
         String b = "blocks." + layer + ".";
         int k = config.topK();
         NDArray logits = u.matMul(parameter(b + "gate.weight"));
@@ -201,7 +245,7 @@ public final class VitMoe {
         NDArray inverse = order.argSort(0, true);
         NDArray slotOut = sortedOut.get(inverse).reshape(n, k, config.width());
         NDArray output = slotOut.mul(weights.expandDims(2)).sum(new int[] {1});
-        return new MoeTrace(layer, u, logits, topIndex, weights, slotOut, counts, output);
+        return new MoeTrace(layer, u, logits, topIndex, weights, slotOut, counts, output, attended, null);
     }
 
     /** Runs expert {@code e} of {@code layer} on tokens {@code [n, d]}: fc2(gelu(fc1(x))). */

@@ -1,0 +1,103 @@
+package dev.moeserve.profiler.cli;
+
+import dev.moeserve.model.bundle.Bundle;
+import dev.moeserve.model.data.FashionMnist;
+import dev.moeserve.profiler.agf.PoolSelector;
+import dev.moeserve.profiler.agf.UtilityProfile;
+import dev.moeserve.profiler.report.AccuracyReport;
+import dev.moeserve.profiler.report.Evaluation;
+import dev.moeserve.profiler.report.ReportRow;
+import dev.moeserve.profiler.report.SeedSummary;
+import dev.moeserve.profiler.report.ServedAccuracy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code moe evaluate}: test-split accuracy per score, keep ratio, budget and routing policy. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Serve the test split through the router's inference library for the full model and every"
+                + " score x keep ratio x routing policy, and write report.csv, report.md and accuracy.png.")
+public final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--bundle", split = ",", description = "Full bundles, one per training seed (default: ${DEFAULT-VALUE}).")
+    List<Path> bundles = new ArrayList<>(List.of(Path.of("models/fashion-vit-moe")));
+
+    @Option(names = "--profile", split = ",", description = "Utility profile of each bundle, in the same order"
+            + " (default: utility-profile.json beside each bundle's reduced pools, see ./moe profile).")
+    List<Path> profiles = new ArrayList<>();
+
+    @Option(names = "--scores", split = ",", description = "Scores to evaluate (default: every score in the profile).")
+    List<String> scores = new ArrayList<>();
+
+    @Option(names = "--keeps", split = ",", description = "Keep ratios (default: ${DEFAULT-VALUE}).")
+    List<Double> keeps = new ArrayList<>(List.of(0.75, 0.5, 0.25));
+
+    @Option(names = "--budgets", split = ",", description = "per-layer and/or global (default: ${DEFAULT-VALUE}).")
+    List<String> budgets = new ArrayList<>(List.of("per-layer"));
+
+    @Option(names = "--betas", split = ",", description = "Betas of agf-prior (default: ${DEFAULT-VALUE}).")
+    List<Double> betas = new ArrayList<>(List.of(0.5, 1.0));
+
+    @Option(names = "--taus", split = ",", description = "Confidence thresholds of cascade (default: ${DEFAULT-VALUE}).")
+    List<Double> taus = new ArrayList<>(List.of(0.5, 0.7, 0.9));
+
+    @Option(names = "--cascade-score", description = "Score whose pools the cascade serves (default: ${DEFAULT-VALUE}).")
+    String cascadeScore = "agf";
+
+    @Option(names = "--default-score", description = "Score compared with each baseline over seeds (default: ${DEFAULT-VALUE}).")
+    String defaultScore = "agf";
+
+    @Option(names = "--limit", description = "Evaluate only the first N test images (default: all ${DEFAULT-VALUE}).")
+    int limit = 10_000;
+
+    @Option(names = "--data", description = "Folder with the test split IDX files (default: ${DEFAULT-VALUE}).")
+    Path data = FashionMnist.COMMITTED_DIR;
+
+    @Option(names = "--out", description = "Folder for the report (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("out/report");
+
+    @Override
+    public Integer call() throws Exception {
+        FashionMnist.Split test = FashionMnist.readTest(data);
+        if (limit < 1 || limit > test.count()) {
+            throw new IllegalArgumentException("--limit must be between 1 and " + test.count() + ", got " + limit);
+        }
+        List<PoolSelector.Budget> budgetKinds = budgets.stream().map(PoolSelector.Budget::parse).toList();
+        List<ReportRow> rows = new ArrayList<>();
+        for (int i = 0; i < bundles.size(); i++) {
+            Bundle bundle = Bundle.open(bundles.get(i));
+            if (bundle.manifest().isReduced()) {
+                throw new IllegalArgumentException("--bundle " + bundles.get(i) + " is a reduced pool; evaluate"
+                        + " needs the full bundle, whose profile chooses the pools");
+            }
+            Path profilePath = i < profiles.size() ? profiles.get(i) : ProfileCommand.defaultProfile(bundles.get(i));
+            if (!Files.isRegularFile(profilePath)) {
+                throw new IllegalArgumentException("profile " + profilePath + " not found; run ./moe profile --bundle "
+                        + bundles.get(i) + " first, or pass --profile");
+            }
+            UtilityProfile profile = UtilityProfile.read(profilePath);
+            List<String> chosen = scores.isEmpty() ? profile.scoreNames() : scores;
+            String name = bundles.get(i).getFileName().toString();
+            System.out.printf("Evaluating %s on %d test images: %d scores x %d keep ratios x %d budgets%n", name,
+                    limit, chosen.size(), keeps.size(), budgetKinds.size());
+            long started = System.nanoTime();
+            try (ServedAccuracy served = new ServedAccuracy(bundle)) {
+                rows.addAll(Evaluation.run(name, bundle.manifest(), profile, served, test,
+                        new Evaluation.Grid(chosen, keeps, budgetKinds, betas, taus, cascadeScore, limit), System.out));
+            }
+            System.out.printf("  %.0f s%n", (System.nanoTime() - started) / 1e9);
+        }
+        String header = String.format("Fashion-MNIST test split, first %d images; bundles %s.", limit, bundles);
+        AccuracyReport.write(out, rows, header);
+        if (bundles.size() > 1) {
+            Files.writeString(out.resolve("seeds.md"), SeedSummary.markdown(rows, defaultScore));
+        }
+        System.out.println("Wrote " + out.resolve("report.csv") + ", report.md and accuracy.png");
+        return 0;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.moeserve.profiler.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.moeserve.model.bundle.Bundle;
+import dev.moeserve.model.bundle.Manifest;
+import dev.moeserve.model.bundle.ReducedFrom;
+import dev.moeserve.model.bundle.Sha256;
+import dev.moeserve.model.data.FashionMnist;
+import dev.moeserve.profiler.agf.PoolSelector;
+import dev.moeserve.profiler.agf.ProfileOptions;
+import dev.moeserve.profiler.agf.ProfileResult;
+import dev.moeserve.profiler.agf.Score;
+import dev.moeserve.profiler.agf.UtilityProfile;
+import dev.moeserve.profiler.agf.UtilityProfiler;
+import dev.moeserve.profiler.bundle.BundleExporter;
+import dev.moeserve.profiler.bundle.BundleModels;
+import dev.moeserve.profiler.model.DjlRuntime;
+import dev.moeserve.profiler.model.VitMoe;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code moe profile}: scores every expert and optionally writes a reduced pool. */
+@Command(name = "profile", mixinStandardHelpOptions = true,
+        description = "Score every expert with AGF and the baselines on calibration images from the training"
+                + " split, write utility-profile.json, and with --keep write a reduced bundle.")
+public final class ProfileCommand implements Callable<Integer> {
+
+    @Option(names = "--bundle", description = "Full bundle to profile (default: ${DEFAULT-VALUE}).")
+    Path bundlePath = Path.of("models/fashion-vit-moe");
+
+    @Option(names = "--data", description = "Folder with the calibration IDX files (default: ${DEFAULT-VALUE}).")
+    Path data = FashionMnist.COMMITTED_DIR;
+
+    @Option(names = "--split", description = "IDX file prefix in --data: calibration (training images 0 to 4,095,"
+            + " committed) or train (the full training split of the Debian package) (default: ${DEFAULT-VALUE}).")
+    String split = "calibration";
+
+    @Option(names = "--batches", description = "Calibration batches T (default: ${DEFAULT-VALUE}).")
+    int batches = ProfileOptions.DEFAULT_BATCHES;
+
+    @Option(names = "--batch-size", description = "Images per calibration batch (default: ${DEFAULT-VALUE}).")
+    int batchSize = ProfileOptions.DEFAULT_BATCH_SIZE;
+
+    @Option(names = "--label-free", description = "Use the model's own predictions as targets instead of labels.")
+    boolean labelFree;
+
+    @Option(names = "--seed", description = "Seed for the calibration images and the random score (default: ${DEFAULT-VALUE}).")
+    long seed = 0;
+
+    @Option(names = "--path-points", description = "Points K of agf-path, midpoint rule; 0 skips it (default: ${DEFAULT-VALUE}).")
+    int pathPoints = ProfileOptions.DEFAULT_PATH_POINTS;
+
+    @Option(names = "--path-batches", description = "Calibration batches, from the first, that agf-path uses"
+            + " (default: ${DEFAULT-VALUE}, capped at --batches).")
+    int pathBatches = ProfileOptions.DEFAULT_PATH_BATCHES;
+
+    @Option(names = "--no-ablation", description = "Skip the exact ablation score (one forward per expert).")
+    boolean noAblation;
+
+    @Option(names = "--no-dense", description = "Skip agf-dense (every expert on every token).")
+    boolean noDense;
+
+    @Option(names = "--keep", description = "Keep ratio in (0, 1]; writes a reduced bundle holding that share of experts.")
+    Double keep;
+
+    @Option(names = "--budget", description = "per-layer (same count per layer) or global (default: ${DEFAULT-VALUE}).")
+    String budget = "per-layer";
+
+    @Option(names = "--score", description = "Score that chooses the kept experts and the router's prior (default: ${DEFAULT-VALUE}).")
+    String score = "agf";
+
+    @Option(names = "--out", description = "Profile file to write (default: <bundle>-profile.json beside the bundle).")
+    Path out;
+
+    @Option(names = "--pool-out", description = "Reduced bundle folder (default: models/<name>-keep<percent>).")
+    Path poolOut;
+
+    @Override
+    public Integer call() throws Exception {
+        Score chosen = Score.parse(score);
+        PoolSelector.Budget budgetKind = PoolSelector.Budget.parse(budget);
+        if (keep != null && !(keep > 0 && keep <= 1)) {
+            throw new IllegalArgumentException("--keep must be in (0, 1], got " + keep);
+        }
+        DjlRuntime.configure();
+        Bundle bundle = Bundle.open(bundlePath);
+        Manifest manifest = bundle.manifest();
+        FashionMnist.Split calibration = FashionMnist.read(data, split);
+        ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
+                Math.min(pathBatches, batches), !noAblation,
+                !noDense);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VitMoe model = BundleModels.load(bundle, manager);
+            ProfileResult result = new UtilityProfiler(model, options).profile(manager, calibration, System.out);
+            printTimings(result.seconds());
+
+            List<List<Integer>> pools = null;
+            UtilityProfile.Selection selection = null;
+            if (keep != null) {
+                double[][] scores = result.score(chosen);
+                pools = PoolSelector.select(scores, keep, budgetKind, manifest.layer(0).topK());
+                selection = new UtilityProfile.Selection(chosen.id(), keep, budgetKind.id());
+                Path target = poolOut != null ? poolOut : bundlePath.toAbsolutePath().getParent()
+                        .resolve(manifest.name() + "-keep" + Math.round(keep * 100));
+                ReducedFrom origin = new ReducedFrom(manifest.name(), manifest.version(), chosen.id(), keep,
+                        budgetKind.id());
+                BundleExporter.export(model, target, new BundleExporter.Options(
+                        manifest.name() + "-keep" + Math.round(keep * 100), manifest.version(), manifest.accuracy(),
+                        pools, PoolSelector.priors(scores, pools), origin));
+                System.out.println("Wrote reduced bundle " + target + " keeping " + kept(pools) + " of "
+                        + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + chosen.id());
+            }
+            Path profileFile = out != null ? out : defaultProfile(bundlePath);
+            String manifestSha = Sha256.of(bundle.resolve(Bundle.MANIFEST_FILE));
+            UtilityProfile.of(manifest.name() + " " + manifest.version(), manifestSha, options, result, selection, pools)
+                    .write(profileFile);
+            System.out.println("Wrote " + profileFile);
+        }
+        return 0;
+    }
+
+    /** Where a bundle's profile goes by default: {@code <bundle folder>-profile.json} beside it. */
+    static Path defaultProfile(Path bundle) {
+        Path absolute = bundle.toAbsolutePath().normalize();
+        return absolute.resolveSibling(absolute.getFileName() + "-profile.json");
+    }
+
+    private static int kept(List<List<Integer>> pools) {
+        return pools.stream().mapToInt(List::size).sum();
+    }
+
+    private static void printTimings(Map<String, Double> seconds) {
+        double unit = seconds.getOrDefault("frequency-forward-only", 0.0);
+        StringBuilder line = new StringBuilder("Time");
+        for (Map.Entry<String, Double> t : seconds.entrySet()) {
+            line.append(String.format("  %s %.1f s", t.getKey(), t.getValue()));
+            if (unit > 0 && !t.getKey().equals("frequency-forward-only")) {
+                line.append(String.format(" (%.1fx)", t.getValue() / unit));
+            }
+        }
+        System.out.println(line);
+    }
+}
