@@ -159,8 +159,7 @@ public final class UtilityProfiler {
     private void firstOrder(MoeTrace trace, NDArray gradient, Accumulators acc) {
         int e = config.experts();
         long n = trace.tokens().getShape().get(0);
-        NDArray weighted = trace.slotOutputs().mul(trace.weights().expandDims(2));
-        NDArray product = weighted.mul(gradient.expandDims(1));
+        NDArray product = slotProducts(trace, gradient.expandDims(1));
         NDArray oneHot = trace.topIndex().oneHot(e);
         float[] absolute = perExpert(product.abs().sum(new int[] {2}), oneHot);
         float[] signed = perExpert(product.sum(new int[] {2}), oneHot);
@@ -243,11 +242,32 @@ public final class UtilityProfiler {
             }
         }
         NDArray mean = manager.create(sum, maps.getShape()).div(pathTimes.length);
-        float[] totals = maps.mul(mean).abs().sum(new int[] {1, 2}).toFloatArray();
+        float[] totals = perExpert(slotProducts(trace, slotGradients(manager, trace, mean)).abs().sum(new int[] {2}),
+                trace.topIndex().oneHot(experts));
+        // Scaled so that the mean over all T batches is the mean over the path batches.
+        double scale = (double) options.batches() / options.pathBatches();
         for (int e = 0; e < experts; e++) {
-            // Scaled so that the mean over all T batches is the mean over the path batches.
-            acc.add(Score.AGF_PATH, trace.layer(), e, totals[e] / n * options.batches() / options.pathBatches());
+            acc.add(Score.AGF_PATH, trace.layer(), e, totals[e] / n * scale);
         }
+    }
+
+    /** The products {@code g_e(x) E_e(x)_d * gradient_d} per token and slot, {@code [N, k, d]}. */
+    private static NDArray slotProducts(MoeTrace trace, NDArray slotGradient) {
+        return trace.slotOutputs().mul(trace.weights().expandDims(2)).mul(slotGradient);
+    }
+
+    /** For each token and slot, the row of {@code perExpert [E, N, d]} of the slot's expert: {@code [N, k, d]}. */
+    private NDArray slotGradients(NDManager manager, MoeTrace trace, NDArray perExpert) {
+        long n = trace.tokens().getShape().get(0);
+        int k = config.topK();
+        NDArray flat = perExpert.reshape(config.experts() * n, config.width());
+        NDArray rows = manager.arange(0, n, 1, DataType.INT64);
+        List<NDArray> slots = new ArrayList<>();
+        for (int s = 0; s < k; s++) {
+            NDArray index = trace.topIndex().get(":, " + s).mul(n).add(rows);
+            slots.add(flat.get(index));
+        }
+        return NDArrays.stack(new NDList(slots), 1);
     }
 
     /** Experts per copy-batch of {@code agf-path}; bounds memory to about 4 copies of a batch's activations. */

@@ -1,0 +1,253 @@
+package dev.moeserve.profiler.agf;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import dev.moeserve.model.data.FashionMnist;
+import dev.moeserve.profiler.model.DjlRuntime;
+import dev.moeserve.profiler.model.MoeTrace;
+import dev.moeserve.profiler.model.VitMoe;
+import dev.moeserve.profiler.train.Losses;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class UtilityProfilerTest {
+
+    private static NDManager manager;
+    private static VitMoe model;
+    private static FashionMnist.Split data;
+
+    @BeforeAll
+    static void train() {
+        DjlRuntime.configure();
+        manager = NDManager.newBaseManager();
+        model = TinyModels.trained(manager, 7);
+        data = TinyModels.calibration();
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private static ProfileOptions options(int batches, int pathPoints) {
+        return new ProfileOptions(batches, 32, false, 3, pathPoints, Math.max(1, Math.min(batches, 1)), true, true);
+    }
+
+    @Test
+    void probeGradientMatchesFiniteDifferences() {
+        NDArray images = TinyModels.images(manager, data, 0, 8);
+        NDArray target = manager.create(new long[] {0, 1, 2, 3, 4, 5, 6, 7}).toType(DataType.INT64, false);
+        NDArray[] probe = new NDArray[1];
+        VitMoe.Forward forward;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            forward = model.forward(images, null, trace -> {
+                if (trace.layer() != 0) {
+                    return trace.output();
+                }
+                probe[0] = manager.zeros(trace.output().getShape());
+                probe[0].setRequiresGradient(true);
+                return trace.output().add(probe[0]);
+            });
+            target = manager.create(new long[] {0, 1, 2, 3, 4, 5, 6, 7}).toType(DataType.INT64, false);
+            collector.backward(Losses.crossEntropy(forward.logits(), target));
+        }
+        float[] gradient = probe[0].getGradient().toFloatArray();
+        MoeTrace trace = forward.traces().get(0);
+        float[] y = trace.output().toFloatArray();
+        double h = 1e-2;
+        for (int index : new int[] {0, 17, 150, 300}) {
+            double plus = lossWithOutput(trace, y, index, h, target);
+            double minus = lossWithOutput(trace, y, index, -h, target);
+            double numeric = (plus - minus) / (2 * h);
+            assertThat((double) gradient[index]).as("dL/dy[%d]", index).isCloseTo(numeric, within(2e-4));
+        }
+    }
+
+    private double lossWithOutput(MoeTrace trace, float[] y, int index, double step, NDArray target) {
+        float[] shifted = y.clone();
+        shifted[index] += (float) step;
+        NDArray changed = manager.create(shifted, trace.output().getShape()).toType(DataType.FLOAT64, false);
+        NDArray attended = trace.attended().toType(DataType.FLOAT64, false);
+        // Float64 keeps the central difference accurate; the model's parameters are cast on the fly.
+        VitMoe wide = new VitMoe(model.config(), castAll(DataType.FLOAT64));
+        return Losses.crossEntropy(wide.resumeAtMoe(0, attended, changed, null).logits(), target).getDouble();
+    }
+
+    private java.util.Map<String, NDArray> castAll(DataType type) {
+        java.util.Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+        model.parameters().forEach((k, v) -> out.put(k, v.toType(type, false)));
+        return out;
+    }
+
+    @Test
+    void expertWithZeroOutputWeightsScoresZero() {
+        try (NDManager scratch = manager.newSubManager()) {
+            VitMoe copy = new VitMoe(model.config(), copyParameters(scratch));
+            TinyModels.fill(copy, "blocks.1.experts.2.fc2.weight", 0f);
+            TinyModels.fill(copy, "blocks.1.experts.2.fc2.bias", 0f);
+            ProfileResult result = new UtilityProfiler(copy, options(2, 0)).profile(scratch, data, null);
+            assertThat(result.score(Score.AGF)[1][2]).isZero();
+            assertThat(result.score(Score.AGF_DENSE)[1][2]).isZero();
+            assertThat(result.score(Score.AGF)[1][0]).isPositive();
+        }
+    }
+
+    @Test
+    void unroutedExpertScoresZeroWhenRouted() {
+        try (NDManager scratch = manager.newSubManager()) {
+            VitMoe copy = new VitMoe(model.config(), copyParameters(scratch));
+            // Every token of layer 0 becomes the same vector of ones, so every token picks experts 0 and 1.
+            TinyModels.fill(copy, "blocks.0.ln2.gamma", 0f);
+            TinyModels.fill(copy, "blocks.0.ln2.beta", 1f);
+            NDArray gate = copy.parameter("blocks.0.gate.weight");
+            gate.set(new ai.djl.ndarray.index.NDIndex(":"), scratch.create(new float[] {1f, 0.5f, 0f, -1f})
+                    .reshape(1, 4).repeat(0, 16));
+            ProfileResult result = new UtilityProfiler(copy, options(2, 0)).profile(scratch, data, null);
+            assertThat(result.score(Score.FREQUENCY)[0][3]).isZero();
+            assertThat(result.score(Score.AGF)[0][3]).isZero();
+            assertThat(result.score(Score.REAP)[0][3]).isZero();
+            assertThat(result.score(Score.AGF_DENSE)[0][3]).as("dense AGF still sees the expert").isGreaterThanOrEqualTo(0);
+        }
+    }
+
+    @Test
+    void sameSeedGivesSameProfile(@TempDir Path dir) throws Exception {
+        ProfileOptions options = options(2, 0);
+        ProfileResult first = new UtilityProfiler(model, options).profile(manager, data, null);
+        ProfileResult second = new UtilityProfiler(model, options).profile(manager, data, null);
+        for (Score score : first.scores().keySet()) {
+            assertThat(second.score(score)).as(score.id()).isDeepEqualTo(first.score(score));
+        }
+
+        UtilityProfile profile = UtilityProfile.of("tiny 1", "abc", options, first, null, null);
+        Path file = dir.resolve("profile.json");
+        profile.write(file);
+        UtilityProfile read = UtilityProfile.read(file);
+        assertThat(read).isEqualTo(profile);
+        assertThat(read.scores("agf")).isDeepEqualTo(first.score(Score.AGF));
+    }
+
+    @Test
+    void ablationEqualsMaskedModelLossChange() {
+        ProfileOptions options = new ProfileOptions(1, 32, false, 3, 0, 1, true, false);
+        ProfileResult result = new UtilityProfiler(model, options).profile(manager, data, null);
+        int[] chosen = UtilityProfiler.choose(data.count(), 32, 3);
+        float[] pixels = new float[32 * FashionMnist.PIXELS];
+        long[] labels = new long[32];
+        for (int i = 0; i < 32; i++) {
+            System.arraycopy(data.imageAsFloats(chosen[i]), 0, pixels, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
+            labels[i] = data.label(chosen[i]);
+        }
+        NDArray images = manager.create(pixels, new ai.djl.ndarray.types.Shape(32, 28, 28));
+        NDArray target = manager.create(labels);
+        UtilityProfiler profiler = new UtilityProfiler(model, options);
+        float base = Losses.crossEntropy(model.forward(images, null, null).logits(), target).getFloat();
+        for (int layer = 0; layer < 2; layer++) {
+            for (int expert = 0; expert < 4; expert++) {
+                float masked = Losses.crossEntropy(
+                        model.forward(images, profiler.maskOne(layer, expert), null).logits(), target).getFloat();
+                assertThat(result.score(Score.ABLATION)[layer][expert]).as("layer %d expert %d", layer, expert)
+                        .isCloseTo(masked - base, within(1e-5));
+            }
+        }
+    }
+
+    @Test
+    void pathAtZeroEqualsFirstOrderBitwise() {
+        ProfileOptions options = new ProfileOptions(2, 32, false, 3, 1, 2, false, false);
+        ProfileResult result = new UtilityProfiler(model, options, new double[] {0.0}).profile(manager, data, null);
+        assertThat(result.score(Score.AGF_PATH)).isDeepEqualTo(result.score(Score.AGF));
+    }
+
+    @Test
+    void pathSumApproachesRemovalLossChange() {
+        NDArray images = TinyModels.images(manager, data, 0, 16);
+        long[] labels = new long[16];
+        for (int i = 0; i < 16; i++) {
+            labels[i] = data.label(i);
+        }
+        NDArray target = manager.create(labels);
+        VitMoe.Forward forward = model.forward(images, null, null);
+        float base = Losses.crossEntropy(forward.logits(), target).getFloat();
+        MoeTrace trace = forward.traces().get(1);
+        int expert = argMax(trace.counts());
+        ProfileOptions options = new ProfileOptions(1, 16, false, 0, 1, 1, false, false);
+        UtilityProfiler profiler = new UtilityProfiler(model, options);
+        float exact = profiler.removalLossChange(trace, expert, target, base);
+
+        double previous = Double.POSITIVE_INFINITY;
+        for (int k : new int[] {1, 2, 4, 8}) {
+            NDArray maps = profiler.featureMaps(trace);
+            NDArray mean = null;
+            for (double t : UtilityProfiler.midpoints(k)) {
+                NDArray g = profiler.pathGradient(manager, trace, maps, t, target);
+                mean = mean == null ? g : mean.add(g);
+            }
+            mean = mean.div(k);
+            double signed = maps.get(expert).mul(mean.get(expert)).sum().getFloat();
+            double error = Math.abs(signed + exact);
+            assertThat(error).as("error with K = %d", k).isLessThanOrEqualTo(previous + 1e-7);
+            previous = error;
+        }
+        assertThat(previous).as("error with K = 8").isLessThan(Math.abs(exact) * 0.05 + 1e-5);
+    }
+
+    @Test
+    void calibrationLargerThanDataIsRejected() {
+        ProfileOptions options = new ProfileOptions(100, 64, false, 0, 0, 1, false, false);
+        assertThatThrownBy(() -> new UtilityProfiler(model, options).profile(manager, data.slice(0, 100), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("6400 images")
+                .hasMessageContaining("only 100");
+    }
+
+    private java.util.Map<String, NDArray> copyParameters(NDManager target) {
+        java.util.Map<String, NDArray> out = new java.util.LinkedHashMap<>();
+        model.parameters().forEach((k, v) -> out.put(k, v.duplicate()));
+        return out;
+    }
+
+    private static int argMax(long[] counts) {
+        int best = 0;
+        for (int i = 1; i < counts.length; i++) {
+            if (counts[i] > counts[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void selectorKeepsTopScoresPerLayer() {
+        double[][] scores = {{0.1, 0.4, 0.3, 0.2}, {0.9, 0.1, 0.5, 0.7}};
+        assertThat(PoolSelector.select(scores, 0.5, PoolSelector.Budget.PER_LAYER, 2))
+                .isEqualTo(List.of(List.of(1, 2), List.of(0, 3)));
+        assertThat(PoolSelector.select(scores, 0.25, PoolSelector.Budget.PER_LAYER, 2))
+                .as("never fewer than top-k").isEqualTo(List.of(List.of(1, 2), List.of(0, 3)));
+        assertThatThrownBy(() -> PoolSelector.select(scores, 1.5, PoolSelector.Budget.PER_LAYER, 2))
+                .hasMessage("keep ratio must be in (0, 1], got 1.5");
+        assertThatThrownBy(() -> PoolSelector.select(scores, 0, PoolSelector.Budget.GLOBAL, 2))
+                .hasMessage("keep ratio must be in (0, 1], got 0.0");
+    }
+
+    @Test
+    void globalBudgetMayDifferPerLayer() {
+        double[][] scores = {{10, 9, 8, 7, 0.1, 0.1}, {1, 0.1, 0.1, 0.1, 0.1, 0.1}};
+        List<List<Integer>> pools = PoolSelector.select(scores, 0.5, PoolSelector.Budget.GLOBAL, 2);
+        assertThat(pools.get(0).size() + pools.get(1).size()).isEqualTo(6);
+        assertThat(pools.get(1)).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(pools.get(0)).hasSizeGreaterThan(pools.get(1).size());
+    }
+}
