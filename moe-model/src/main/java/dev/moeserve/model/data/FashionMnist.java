@@ -74,9 +74,6 @@ public final class FashionMnist {
         return read(dir, "t10k");
     }
 
-    /** Folder of the committed IDX files, relative to the repository root. */
-    public static final Path COMMITTED_DIR = Path.of("data/fashion-mnist");
-
     /** Reads the committed calibration subset: training images 0 to 4,095. */
     public static Split readCalibration(Path dir) throws IOException {
         return read(dir, "calibration");

@@ -1,5 +1,6 @@
 package dev.moeserve.profiler.cli;
 
+import dev.moeserve.model.ProjectHome;
 import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.model.data.FashionMnist;
 import dev.moeserve.profiler.agf.PoolSelector;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--bundle", split = ",", description = "Full bundles, one per training seed (default: ${DEFAULT-VALUE}).")
-    List<Path> bundles = new ArrayList<>(List.of(Path.of("models/fashion-vit-moe")));
+    List<Path> bundles = new ArrayList<>(List.of(ProjectHome.path("models/fashion-vit-moe")));
 
     @Option(names = "--profile", split = ",", description = "Utility profile of each bundle, in the same order"
             + " (default: utility-profile.json beside each bundle's reduced pools, see ./moe profile).")
@@ -56,7 +57,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     int limit = 10_000;
 
     @Option(names = "--data", description = "Folder with the test split IDX files (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.COMMITTED_DIR;
+    Path data = ProjectHome.path("data/fashion-mnist");
 
     @Option(names = "--out", description = "Folder for the report (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("out/report");

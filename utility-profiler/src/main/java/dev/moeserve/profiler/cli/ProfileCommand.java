@@ -1,6 +1,7 @@
 package dev.moeserve.profiler.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.moeserve.model.ProjectHome;
 import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.model.bundle.Manifest;
 import dev.moeserve.model.bundle.ReducedFrom;
@@ -31,10 +32,10 @@ import java.util.concurrent.Callable;
 public final class ProfileCommand implements Callable<Integer> {
 
     @Option(names = "--bundle", description = "Full bundle to profile (default: ${DEFAULT-VALUE}).")
-    Path bundlePath = Path.of("models/fashion-vit-moe");
+    Path bundlePath = ProjectHome.path("models/fashion-vit-moe");
 
     @Option(names = "--data", description = "Folder with the calibration IDX files (default: ${DEFAULT-VALUE}).")
-    Path data = FashionMnist.COMMITTED_DIR;
+    Path data = ProjectHome.path("data/fashion-mnist");
 
     @Option(names = "--split", description = "IDX file prefix in --data: calibration (training images 0 to 4,095,"
             + " committed) or train (the full training split of the Debian package) (default: ${DEFAULT-VALUE}).")
@@ -90,12 +91,12 @@ public final class ProfileCommand implements Callable<Integer> {
         DjlRuntime.configure();
         Bundle bundle = Bundle.open(bundlePath);
         Manifest manifest = bundle.manifest();
-        FashionMnist.Split calibration = FashionMnist.read(data, split);
         ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
                 Math.min(pathBatches, batches), !noAblation,
                 !noDense);
         try (NDManager manager = NDManager.newBaseManager()) {
             VitMoe model = BundleModels.load(bundle, manager);
+            FashionMnist.Split calibration = FashionMnist.read(data, split);
             ProfileResult result = new UtilityProfiler(model, options).profile(manager, calibration, System.out);
             printTimings(result.seconds());
 

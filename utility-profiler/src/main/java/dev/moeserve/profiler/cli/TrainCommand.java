@@ -1,6 +1,7 @@
 package dev.moeserve.profiler.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.moeserve.model.ProjectHome;
 import dev.moeserve.model.bundle.Accuracy;
 import dev.moeserve.model.data.FashionMnist;
 import dev.moeserve.profiler.bundle.BundleExporter;
@@ -24,7 +25,7 @@ public final class TrainCommand implements Callable<Integer> {
     Path data = FashionMnist.DEBIAN_DIR;
 
     @Option(names = "--out", description = "Bundle folder to write (default: ${DEFAULT-VALUE}).")
-    Path out = Path.of("models/fashion-vit-moe");
+    Path out = ProjectHome.path("models/fashion-vit-moe");
 
     @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
     int epochs = 10;

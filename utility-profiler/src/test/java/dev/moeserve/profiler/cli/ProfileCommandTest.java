@@ -1,0 +1,126 @@
+package dev.moeserve.profiler.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.moeserve.model.bundle.Accuracy;
+import dev.moeserve.model.vit.VitMoeConfig;
+import dev.moeserve.profiler.bundle.BundleExporter;
+import dev.moeserve.profiler.model.DjlRuntime;
+import dev.moeserve.profiler.model.VitMoe;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad arguments of {@code moe profile} end with one clear line and exit code 1, or a usage error. */
+class ProfileCommandTest {
+
+    private static final VitMoeConfig TINY = new VitMoeConfig(4, 7, 16, 2, 2, 4, 2, 16, 10);
+
+    @TempDir
+    static Path dir;
+    private static Path full;
+    private static Path reduced;
+
+    @BeforeAll
+    static void writeBundles() throws Exception {
+        DjlRuntime.configure();
+        full = dir.resolve("tiny");
+        reduced = dir.resolve("tiny-keep50");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VitMoe model = VitMoe.initialise(manager, TINY, 1);
+            Accuracy accuracy = new Accuracy("none", 1, 0.1);
+            BundleExporter.export(model, full, new BundleExporter.Options("tiny", "1", accuracy, null, null, null));
+            List<List<Integer>> pools = List.of(List.of(0, 1), List.of(2, 3));
+            BundleExporter.export(model, reduced, new BundleExporter.Options("tiny-keep50", "1", accuracy, pools,
+                    null, new dev.moeserve.model.bundle.ReducedFrom("tiny", "1", "agf", 0.5, "per-layer")));
+        }
+    }
+
+    private static String data() {
+        return dev.moeserve.profiler.TestData.root().resolve("data/fashion-mnist").toString();
+    }
+
+    private record Run(int exitCode, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = ProfilerCli.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        cli.setOut(new PrintWriter(new StringWriter()));
+        int code = cli.execute(args);
+        return new Run(code, err.toString());
+    }
+
+    @Test
+    void keepRatioOutsideRangeIsRejected() {
+        Run run = run("profile", "--bundle", full.toString(), "--keep", "1.5", "--batches", "1");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--keep must be in (0, 1], got 1.5");
+    }
+
+    @Test
+    void zeroKeepRatioIsRejected() {
+        Run run = run("profile", "--bundle", full.toString(), "--keep", "0", "--batches", "1");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--keep must be in (0, 1], got 0.0");
+    }
+
+    @Test
+    void missingBundleIsNamed() {
+        Path missing = dir.resolve("no-such-bundle");
+        Run run = run("profile", "--bundle", missing.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains(missing.toString()).contains("not found");
+    }
+
+    @Test
+    void reducedBundleIsRejected() {
+        Run run = run("profile", "--bundle", reduced.toString(), "--batches", "1", "--data", data(), "--out",
+                dir.resolve("p.json").toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("reduced pool").contains("full bundle");
+    }
+
+    @Test
+    void calibrationLargerThanDataIsRejected() {
+        Run run = run("profile", "--bundle", full.toString(), "--batches", "100", "--batch-size", "64",
+                "--data", dev.moeserve.profiler.TestData.root().resolve("data/fashion-mnist").toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("6400 images").contains("only 4096");
+    }
+
+    @Test
+    void unknownScoreIsRejected() {
+        Run run = run("profile", "--bundle", full.toString(), "--score", "magic");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("score must be one of").contains("got 'magic'");
+    }
+
+    @Test
+    void profileWritesReducedBundle() throws Exception {
+        Path pool = dir.resolve("written-pool");
+        Path profile = dir.resolve("written-profile.json");
+        Run run = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
+                "--path-points", "1", "--path-batches", "1", "--keep", "0.5", "--pool-out", pool.toString(),
+                "--out", profile.toString(),
+                "--data", dev.moeserve.profiler.TestData.root().resolve("data/fashion-mnist").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.isRegularFile(profile)).isTrue();
+        dev.moeserve.model.bundle.Bundle bundle = dev.moeserve.model.bundle.Bundle.open(pool);
+        assertThat(bundle.manifest().isReduced()).isTrue();
+        assertThat(bundle.manifest().layer(0).keptExperts()).hasSize(2);
+        assertThat(bundle.manifest().layer(0).prior()).hasSize(4);
+        try (var files = Files.list(pool.resolve("experts/layer0"))) {
+            assertThat(files.count()).as("only kept experts' files").isEqualTo(2);
+        }
+    }
+}
