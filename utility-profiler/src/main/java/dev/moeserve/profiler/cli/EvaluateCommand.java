@@ -53,10 +53,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--default-score", description = "Score compared with each baseline over seeds (default: ${DEFAULT-VALUE}).")
     String defaultScore = "agf";
 
-    @Option(names = "--limit", description = "Evaluate only the first N test images (default: all ${DEFAULT-VALUE}).")
-    int limit = 10_000;
+    @Option(names = "--limit", description = "Evaluate only the first N images of the split (default: all).")
+    Integer limit;
 
-    @Option(names = "--data", description = "Folder with the test split IDX files (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--split", description = "t10k (the test split, for the final table) or validation (training"
+            + " images 55,000 to 59,999, for choosing the default score and beta) (default: ${DEFAULT-VALUE}).")
+    String split = "t10k";
+
+    @Option(names = "--data", description = "Folder with the IDX files (default: ${DEFAULT-VALUE}).")
     Path data = ProjectHome.path("data/fashion-mnist");
 
     @Option(names = "--out", description = "Folder for the report (default: ${DEFAULT-VALUE}).")
@@ -64,7 +68,11 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FashionMnist.Split test = FashionMnist.readTest(data);
+        if (!split.equals("t10k") && !split.equals("validation")) {
+            throw new IllegalArgumentException("--split must be t10k or validation, got '" + split + "'");
+        }
+        FashionMnist.Split test = FashionMnist.read(data, split);
+        int limit = this.limit == null ? test.count() : this.limit;
         if (limit < 1 || limit > test.count()) {
             throw new IllegalArgumentException("--limit must be between 1 and " + test.count() + ", got " + limit);
         }
@@ -93,8 +101,14 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             System.out.printf("  %.0f s%n", (System.nanoTime() - started) / 1e9);
         }
-        String header = String.format("Fashion-MNIST test split, first %d images; bundles %s.", limit, bundles);
+        String header = String.format("Fashion-MNIST %s split, first %d images; bundles %s.",
+                split.equals("t10k") ? "test" : "validation", limit, bundles);
         AccuracyReport.write(out, rows, header);
+        if (split.equals("validation")) {
+            ValidationChoice choice = ValidationChoice.of(rows, keeps);
+            System.out.println(choice.describe());
+            Files.writeString(out.resolve("validation-choice.json"), choice.toJson());
+        }
         if (bundles.size() > 1) {
             Files.writeString(out.resolve("seeds.md"), SeedSummary.markdown(rows, defaultScore));
         }

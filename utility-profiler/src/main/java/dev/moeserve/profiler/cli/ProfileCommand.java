@@ -2,6 +2,7 @@ package dev.moeserve.profiler.cli;
 
 import ai.djl.ndarray.NDManager;
 import dev.moeserve.model.ProjectHome;
+import dev.moeserve.model.bundle.Accuracy;
 import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.model.bundle.Manifest;
 import dev.moeserve.model.bundle.ReducedFrom;
@@ -17,6 +18,8 @@ import dev.moeserve.profiler.bundle.BundleExporter;
 import dev.moeserve.profiler.bundle.BundleModels;
 import dev.moeserve.profiler.model.DjlRuntime;
 import dev.moeserve.profiler.model.VitMoe;
+import dev.moeserve.profiler.report.ServedAccuracy;
+import dev.moeserve.router.inference.Policies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -78,6 +81,10 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Profile file to write (default: <bundle>-profile.json beside the bundle).")
     Path out;
 
+    @Option(names = "--reuse", description = "Reuse the scores of an existing profile (--out) when it was computed"
+            + " for this exact bundle, instead of profiling again.")
+    boolean reuse;
+
     @Option(names = "--pool-out", description = "Reduced bundle folder (default: models/<name>-keep<percent>).")
     Path poolOut;
 
@@ -94,35 +101,68 @@ public final class ProfileCommand implements Callable<Integer> {
         ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
                 Math.min(pathBatches, batches), !noAblation,
                 !noDense);
+        Path profileFile = out != null ? out : defaultProfile(bundlePath);
+        String manifestSha = Sha256.of(bundle.resolve(Bundle.MANIFEST_FILE));
         try (NDManager manager = NDManager.newBaseManager()) {
             VitMoe model = BundleModels.load(bundle, manager);
-            FashionMnist.Split calibration = FashionMnist.read(data, split);
-            ProfileResult result = new UtilityProfiler(model, options).profile(manager, calibration, System.out);
-            printTimings(result.seconds());
+            UtilityProfile previous = reuse ? upToDate(profileFile, manifestSha) : null;
+            ProfileResult result = null;
+            double[][] scores;
+            if (previous != null) {
+                System.out.println("Reusing the scores of " + profileFile + " (computed for this bundle)");
+                scores = previous.scores(chosen.id());
+            } else {
+                FashionMnist.Split calibration = FashionMnist.read(data, split);
+                result = new UtilityProfiler(model, options).profile(manager, calibration, System.out);
+                printTimings(result.seconds());
+                scores = result.score(chosen);
+            }
 
             List<List<Integer>> pools = null;
             UtilityProfile.Selection selection = null;
             if (keep != null) {
-                double[][] scores = result.score(chosen);
                 pools = PoolSelector.select(scores, keep, budgetKind, manifest.layer(0).topK());
                 selection = new UtilityProfile.Selection(chosen.id(), keep, budgetKind.id());
-                Path target = poolOut != null ? poolOut : bundlePath.toAbsolutePath().getParent()
-                        .resolve(manifest.name() + "-keep" + Math.round(keep * 100));
-                ReducedFrom origin = new ReducedFrom(manifest.name(), manifest.version(), chosen.id(), keep,
-                        budgetKind.id());
-                BundleExporter.export(model, target, new BundleExporter.Options(
-                        manifest.name() + "-keep" + Math.round(keep * 100), manifest.version(), manifest.accuracy(),
-                        pools, PoolSelector.priors(scores, pools), origin));
-                System.out.println("Wrote reduced bundle " + target + " keeping " + kept(pools) + " of "
-                        + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + chosen.id());
+                writePool(model, bundle, scores, pools);
             }
-            Path profileFile = out != null ? out : defaultProfile(bundlePath);
-            String manifestSha = Sha256.of(bundle.resolve(Bundle.MANIFEST_FILE));
-            UtilityProfile.of(manifest.name() + " " + manifest.version(), manifestSha, options, result, selection, pools)
-                    .write(profileFile);
-            System.out.println("Wrote " + profileFile);
+            if (result != null) {
+                UtilityProfile.of(manifest.name() + " " + manifest.version(), manifestSha, options, result, selection,
+                        pools).write(profileFile);
+                System.out.println("Wrote " + profileFile);
+            }
         }
         return 0;
+    }
+
+    private void writePool(VitMoe model, Bundle bundle, double[][] scores, List<List<Integer>> pools)
+            throws java.io.IOException {
+        Manifest manifest = bundle.manifest();
+        PoolSelector.Budget budgetKind = PoolSelector.Budget.parse(budget);
+        FashionMnist.Split test = FashionMnist.readTest(data);
+        double accuracy;
+        try (ServedAccuracy served = new ServedAccuracy(bundle)) {
+            accuracy = served.run(test, test.count(), Policies.masked("masked", pools,
+                    manifest.layer(0).experts())).accuracy();
+        }
+        System.out.printf("Reduced pool: %.2f%% on the %d test images with masked routing (full model %.2f%%)%n",
+                accuracy * 100, test.count(), manifest.accuracy().value() * 100);
+        String name = manifest.name() + "-keep" + Math.round(keep * 100);
+        Path target = poolOut != null ? poolOut : bundlePath.toAbsolutePath().getParent().resolve(name);
+        ReducedFrom origin = new ReducedFrom(manifest.name(), manifest.version(), score, keep, budgetKind.id());
+        Accuracy measured = new Accuracy("fashion-mnist test, masked routing", test.count(), accuracy);
+        BundleExporter.export(model, target, new BundleExporter.Options(name, manifest.version(), measured,
+                pools, PoolSelector.priors(scores, pools), origin));
+        System.out.println("Wrote reduced bundle " + target + " keeping " + kept(pools) + " of "
+                + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + score);
+    }
+
+    /** The profile in {@code file} when it exists and was computed for the manifest with {@code sha256}. */
+    static UtilityProfile upToDate(Path file, String sha256) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            return null;
+        }
+        UtilityProfile profile = UtilityProfile.read(file);
+        return sha256.equals(profile.bundleManifestSha256()) ? profile : null;
     }
 
     /** Where a bundle's profile goes by default: {@code <bundle folder>-profile.json} beside it. */
