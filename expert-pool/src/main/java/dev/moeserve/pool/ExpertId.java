@@ -1,7 +1,13 @@
 package dev.moeserve.pool;
 
+import java.util.Collection;
+import java.util.Iterator;
+
 /** An expert by MoE layer and original expert index (gate column). */
 public record ExpertId(int layer, int expert) implements Comparable<ExpertId> {
+
+    /** Experts named in full by {@link #describe}. */
+    private static final int DESCRIBED_EXPERTS = 8;
 
     public ExpertId {
         if (layer < 0) {
@@ -23,6 +29,21 @@ public record ExpertId(int layer, int expert) implements Comparable<ExpertId> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("expert must be written layer:expert with integers, got '" + text + "'");
         }
+    }
+
+    /**
+     * Describes a set of experts for messages: the count and the first {@value #DESCRIBED_EXPERTS} in
+     * iteration order, for example {@code "3 experts (0:0, 0:1, 1:4)"}.
+     */
+    public static String describe(Collection<ExpertId> experts) {
+        StringBuilder text = new StringBuilder()
+                .append(experts.size())
+                .append(experts.size() == 1 ? " expert (" : " experts (");
+        Iterator<ExpertId> iterator = experts.iterator();
+        for (int i = 0; i < DESCRIBED_EXPERTS && iterator.hasNext(); i++) {
+            text.append(i == 0 ? "" : ", ").append(iterator.next());
+        }
+        return text.append(iterator.hasNext() ? ", ...)" : ")").toString();
     }
 
     @Override
