@@ -133,8 +133,9 @@ public final class MoePipeline {
             calls.add(backend.run(new ExpertId(layer, e), rows, counts[e], d)
                     .thenAccept(out -> perExpert[expert] = out));
         }
+        // Backends complete on their own threads (a remote backend on its event loop), so combine elsewhere.
         return CompletableFuture.allOf(calls.toArray(new CompletableFuture[0]))
-                .thenApply(done -> combine(decision, slots, perExpert, output, d));
+                .thenApplyAsync(done -> combine(decision, slots, perExpert, output, d), trunkExecutor);
     }
 
     private static float[] combine(RouteDecision decision, int[][] slots, float[][] perExpert, float[] output,

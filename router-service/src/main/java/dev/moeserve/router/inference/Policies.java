@@ -15,7 +15,12 @@ public final class Policies {
 
     /** Top-k of the learned logits over all experts: the reference, needs the full pool. */
     public static RoutingPolicy topK() {
-        return new Adjusted("topk", null);
+        return topK("topk");
+    }
+
+    /** Like {@link #topK()}, labelled {@code name} in metrics and responses. */
+    public static RoutingPolicy topK(String name) {
+        return new Adjusted(name, null);
     }
 
     /**
