@@ -39,19 +39,19 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<Double> keeps = new ArrayList<>(List.of(0.75, 0.5, 0.25));
 
     @Option(names = "--budgets", split = ",", description = "per-layer and/or global (default: ${DEFAULT-VALUE}).")
-    List<String> budgets = new ArrayList<>(List.of("per-layer"));
+    List<String> budgets = new ArrayList<>(List.of("global"));
 
     @Option(names = "--betas", split = ",", description = "Betas of agf-prior (default: ${DEFAULT-VALUE}).")
-    List<Double> betas = new ArrayList<>(List.of(0.5, 1.0));
+    List<Double> betas = new ArrayList<>(List.of(0.5));
 
     @Option(names = "--taus", split = ",", description = "Confidence thresholds of cascade (default: ${DEFAULT-VALUE}).")
     List<Double> taus = new ArrayList<>(List.of(0.5, 0.7, 0.9));
 
     @Option(names = "--cascade-score", description = "Score whose pools the cascade serves (default: ${DEFAULT-VALUE}).")
-    String cascadeScore = "agf";
+    String cascadeScore = "ablation";
 
     @Option(names = "--default-score", description = "Score compared with each baseline over seeds (default: ${DEFAULT-VALUE}).")
-    String defaultScore = "agf";
+    String defaultScore = "ablation";
 
     @Option(names = "--limit", description = "Evaluate only the first N images of the split (default: all).")
     Integer limit;

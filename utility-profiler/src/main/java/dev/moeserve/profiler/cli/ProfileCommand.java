@@ -72,11 +72,14 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep ratio in (0, 1]; writes a reduced bundle holding that share of experts.")
     Double keep;
 
-    @Option(names = "--budget", description = "per-layer (same count per layer) or global (default: ${DEFAULT-VALUE}).")
-    String budget = "per-layer";
+    // The defaults below were chosen with ./moe evaluate --split validation on training images (docs/profiling.md).
+    @Option(names = "--budget", description = "per-layer (same count per layer) or global (one ranking over all"
+            + " layers, at least top-k experts per layer) (default: ${DEFAULT-VALUE}).")
+    String budget = "global";
 
-    @Option(names = "--score", description = "Score that chooses the kept experts and the router's prior (default: ${DEFAULT-VALUE}).")
-    String score = "agf";
+    @Option(names = "--score", description = "Score that chooses the kept experts and the router's prior"
+            + " (default: ${DEFAULT-VALUE}).")
+    String score = "ablation";
 
     @Option(names = "--out", description = "Profile file to write (default: <bundle>-profile.json beside the bundle).")
     Path out;
