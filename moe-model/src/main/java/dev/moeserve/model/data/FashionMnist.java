@@ -16,7 +16,7 @@ import java.util.zip.GZIPInputStream;
  */
 public final class FashionMnist {
 
-    /** Where Debian's {@code dataset-fashion-mnist} package installs the IDX files. */
+    /** Folder of the IDX files installed by Debian's {@code dataset-fashion-mnist} package. */
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
     /** Image side in pixels. */

@@ -37,7 +37,7 @@ public record VitMoeConfig(int stemChannels, int patch, int width, int heads, in
         }
     }
 
-    /** The reference model: 16 stem channels, 4x4 patches, width 64, 4 heads, 4 blocks of 16 experts, top-2. */
+    /** Returns the reference model: 16 stem channels, 4x4 patches, width 64, 4 heads, 4 blocks of 16 experts, top-2. */
     public static VitMoeConfig reference() {
         return new VitMoeConfig(16, 4, 64, 4, 4, 16, 2, 128, 10);
     }

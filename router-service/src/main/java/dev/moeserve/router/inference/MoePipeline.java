@@ -53,7 +53,7 @@ public final class MoePipeline {
 
     /**
      * Serves with {@code reduced}; images whose top-1 probability is below {@code tau} are served again
-     * with {@code full}, and their answer replaces the first one.
+     * with {@code full}, and that result replaces the first one.
      */
     public CompletableFuture<InferenceResult> inferCascade(float[] images, int batch, RoutingPolicy reduced,
                                                            RoutingPolicy full, double tau, String name,

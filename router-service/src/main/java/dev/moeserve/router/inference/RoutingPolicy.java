@@ -10,7 +10,7 @@ public interface RoutingPolicy {
     String name();
 
     /**
-     * Routes {@code tokens} tokens of layer {@code layer}; {@code logits} holds {@code tokens * experts}
+     * Routes {@code tokens} tokens of layer {@code layer}; {@code logits} contains {@code tokens * experts}
      * gate logits, row-major.
      */
     RouteDecision route(int layer, float[] logits, int tokens, int experts, int k);

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public final class PoolSelector {
 
-    /** How the kept count is spread over layers. */
+    /** Spread of the kept count over layers. */
     public enum Budget {
         PER_LAYER("per-layer"), GLOBAL("global");
 
@@ -111,7 +111,7 @@ public final class PoolSelector {
         return copy;
     }
 
-    /** Each layer's scores over its pool normalized to sum to 1, zero outside the pool: the router's prior. */
+    /** Returns the router's prior: each layer's scores over its pool normalized to sum to 1, zero outside. */
     public static List<double[]> priors(double[][] scores, List<List<Integer>> pools) {
         List<double[]> priors = new ArrayList<>();
         for (int l = 0; l < scores.length; l++) {

@@ -26,7 +26,7 @@ public record UtilityProfile(String bundle, String bundleManifestSha256, Profile
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** How the kept pool was chosen, or null when no pool was written. */
+    /** Choice of the kept pool (score, keep ratio, budget), or null when no pool was written. */
     public record Selection(String score, double keepRatio, String budget) {
     }
 

@@ -33,7 +33,7 @@ import java.util.Random;
  * cost one forward and one backward. {@code agf-dense} adds one expert forward per expert on all tokens.
  * {@code ablation} adds one forward per expert from its layer on, with that expert masked.
  * {@code agf-path} adds, per layer and path point t > 0, one forward and backward from the layer on, over
- * a batch that holds one copy of the images per expert, with copy e's layer output set to
+ * a batch with one copy of the images per expert, with copy e's layer output set to
  * {@code y - t Y_e}; the gradient at t = 0 is the first-order one, so a single point at t = 0 gives
  * first-order AGF exactly. Every score is a mean over the T batches of a per-batch mean over tokens.
  */
@@ -214,7 +214,7 @@ public final class UtilityProfiler {
         return (l, logits) -> l == layer ? logits.add(logits.getManager().create(row)) : logits;
     }
 
-    /** The feature maps {@code Y_e} of every expert of one layer, {@code [E, N, d]}. */
+    /** Computes the feature maps {@code Y_e} of every expert of one layer, {@code [E, N, d]}. */
     NDArray featureMaps(MoeTrace trace) {
         NDArray weighted = trace.slotOutputs().mul(trace.weights().expandDims(2));
         NDArray oneHot = trace.topIndex().oneHot(config.experts());
@@ -251,7 +251,7 @@ public final class UtilityProfiler {
         }
     }
 
-    /** The products {@code g_e(x) E_e(x)_d * gradient_d} per token and slot, {@code [N, k, d]}. */
+    /** Multiplies {@code g_e(x) E_e(x)_d} by {@code gradient_d} per token and slot, {@code [N, k, d]}. */
     private static NDArray slotProducts(MoeTrace trace, NDArray slotGradient) {
         return trace.slotOutputs().mul(trace.weights().expandDims(2)).mul(slotGradient);
     }

@@ -40,7 +40,7 @@ public final class BundleExporter {
     private BundleExporter() {
     }
 
-    /** What goes into the manifest besides the model itself. */
+    /** Manifest fields besides the model itself: name, version, accuracy, pools, priors and origin. */
     public record Options(String name, String version, Accuracy accuracy, List<List<Integer>> pools,
                           List<double[]> priors, ReducedFrom reducedFrom) {
     }
@@ -94,7 +94,7 @@ public final class BundleExporter {
         return BundleWriter.write(dir, manifest, parameters);
     }
 
-    /** The hyperparameters that {@link BundleModels} needs besides what the manifest already states. */
+    /** Returns the hyperparameters that {@link BundleModels} needs besides the manifest's own fields. */
     static SortedMap<String, Integer> architecture(VitMoeConfig c) {
         SortedMap<String, Integer> a = new TreeMap<>();
         a.put("heads", c.heads());

@@ -159,7 +159,7 @@ public final class ProfileCommand implements Callable<Integer> {
                 + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + score);
     }
 
-    /** The profile in {@code file} when it exists and was computed for the manifest with {@code sha256}. */
+    /** Returns the profile in {@code file} when it exists and was computed for the manifest with {@code sha256}. */
     static UtilityProfile upToDate(Path file, String sha256) throws java.io.IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
             return null;
@@ -168,7 +168,7 @@ public final class ProfileCommand implements Callable<Integer> {
         return sha256.equals(profile.bundleManifestSha256()) ? profile : null;
     }
 
-    /** Where a bundle's profile goes by default: {@code <bundle folder>-profile.json} beside it. */
+    /** Returns the default profile path of a bundle: {@code <bundle folder>-profile.json} beside it. */
     static Path defaultProfile(Path bundle) {
         Path absolute = bundle.toAbsolutePath().normalize();
         return absolute.resolveSibling(absolute.getFileName() + "-profile.json");

@@ -16,7 +16,7 @@ public final class ProfilerCli {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with bad input reported as one line on stderr and exit code 1, not a stack trace. */
+    /** Builds the command line; bad input ends with one line on stderr and exit code 1, not a stack trace. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new ProfilerCli());
         cli.setExecutionExceptionHandler((exception, command, parseResult) -> {

@@ -3,7 +3,7 @@ package dev.moeserve.profiler.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * What one MoE layer computed in a forward pass.
+ * Record of one MoE layer's computation in a forward pass.
  *
  * @param layer MoE layer index
  * @param tokens layer input {@code u [N, d]}

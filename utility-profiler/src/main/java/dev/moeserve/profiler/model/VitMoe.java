@@ -227,7 +227,7 @@ public final class VitMoe {
         NDArray flatExpert = topIndex.reshape(n * k);
         NDArray order = flatExpert.argSort(0, true);
         long[] counts = countPerExpert(flatExpert.toLongArray());
-        // Slot i * k + s holds token i; gathering slots by a permutation keeps every index unique.
+        // Slot i * k + s is token i; gathering slots by a permutation keeps every index unique.
         NDArray slots = u.expandDims(1).repeat(1, k).reshape(n * k, config.width());
         NDArray gathered = slots.get(order);
 

@@ -32,7 +32,7 @@ public final class AccuracyReport {
         chart(rows, dir.resolve("accuracy.png"));
     }
 
-    /** A Markdown table per keep ratio, rows sorted by accuracy. */
+    /** Formats one Markdown table per keep ratio, rows sorted by accuracy. */
     public static String markdown(List<ReportRow> rows, String header) {
         StringBuilder md = new StringBuilder("# Accuracy report\n\n").append(header).append("\n\n");
         Map<Double, List<ReportRow>> byKeep = new TreeMap<>((a, b) -> Double.compare(b, a));
@@ -47,7 +47,7 @@ public final class AccuracyReport {
         return md.toString();
     }
 
-    /** A Markdown table of {@code rows}, most accurate first. */
+    /** Formats {@code rows} as a Markdown table, most accurate first. */
     public static String table(List<ReportRow> rows) {
         StringBuilder md = new StringBuilder(
                 "| bundle | score | budget | policy | beta | tau | accuracy | escalation | expert compute |\n"
