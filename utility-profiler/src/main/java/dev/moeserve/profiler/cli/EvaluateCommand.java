@@ -44,6 +44,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--betas", split = ",", description = "Betas of agf-prior (default: ${DEFAULT-VALUE}).")
     List<Double> betas = new ArrayList<>(List.of(0.5));
 
+    @Option(names = "--no-prior", description = "Skip the agf-prior policy (evaluate masked and cascade only).")
+    boolean noPrior;
+
     @Option(names = "--taus", split = ",", description = "Confidence thresholds of cascade (default: ${DEFAULT-VALUE}).")
     List<Double> taus = new ArrayList<>(List.of(0.5, 0.7, 0.9));
 
@@ -97,7 +100,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             long started = System.nanoTime();
             try (ServedAccuracy served = new ServedAccuracy(bundle)) {
                 rows.addAll(Evaluation.run(name, bundle.manifest(), profile, served, test,
-                        new Evaluation.Grid(chosen, keeps, budgetKinds, betas, taus, cascadeScore, limit), System.out));
+                        new Evaluation.Grid(chosen, keeps, budgetKinds, noPrior ? List.of() : betas, taus, cascadeScore,
+                        limit), System.out));
             }
             System.out.printf("  %.0f s%n", (System.nanoTime() - started) / 1e9);
         }
