@@ -17,7 +17,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code worker}: serves the experts of a bundle over gRPC until SIGTERM or SIGINT, which drain the calls
@@ -107,12 +106,7 @@ public final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ExpertWorkerServer server = startServer();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "expert-worker-shutdown"));
-        stopped.await();
+        Termination.install("expert-worker", server::close).awaitStop();
         return 0;
     }
 

@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.moeserve.pool.cli.Termination;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code moe serve}: runs the router until the process is stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -89,8 +89,6 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Threads that decode requests and run the trunk and gates (default: the processor count).")
     Integer threads;
 
-    private final CountDownLatch stopped = new CountDownLatch(1);
-
     /** A started router and the model it serves; closing stops the router, then closes the model. */
     public record Running(ServingModel model, RouterServer server) implements AutoCloseable {
 
@@ -118,13 +116,8 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("error: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("Shutdown requested");
-            running.close();
-            stopped.countDown();
-        }, "moe-serve-shutdown"));
         try {
-            stopped.await();
+            Termination.install("moe-serve", running::close).awaitStop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

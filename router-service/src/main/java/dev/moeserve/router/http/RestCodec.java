@@ -51,8 +51,10 @@ final class RestCodec {
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new InvalidRequestException("request body is not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+            // A violated stream constraint (such as nesting deeper than Jackson allows) has no location.
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new InvalidRequestException("request body is not valid JSON: " + e.getOriginalMessage() + where);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -10,6 +10,12 @@ import java.util.List;
  */
 public final class Policies {
 
+    /**
+     * Largest beta accepted: 100 times the log of the smallest prior (1e-12) is still far inside float
+     * range, while a beta like 1e40 turns every adjusted logit into negative infinity.
+     */
+    public static final double MAX_BETA = 100;
+
     private Policies() {
     }
 
@@ -37,8 +43,8 @@ public final class Policies {
      */
     public static RoutingPolicy agfPrior(String name, List<List<Integer>> pools, List<double[]> priors,
                                          double beta, int experts) {
-        if (!(beta >= 0) || Double.isInfinite(beta)) {
-            throw new IllegalArgumentException("beta must be a finite number >= 0, got " + beta);
+        if (!(beta >= 0) || beta > MAX_BETA) {
+            throw new IllegalArgumentException("beta must be between 0 and " + MAX_BETA + ", got " + beta);
         }
         return new Adjusted(name, adjustments(pools, priors, beta, experts));
     }

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.model.bundle.Manifest;
+import dev.moeserve.pool.BackendClosedException;
 import dev.moeserve.pool.BackendFailureException;
 import dev.moeserve.pool.OrtRuntime;
 
@@ -15,12 +16,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The dense part of a bundle in ONNX Runtime: trunk segments and gates. Calls block the calling thread
  * for the length of an ONNX Runtime run, so callers keep them off event loops.
  */
 public final class TrunkModel implements AutoCloseable {
+
+    /**
+     * Runs hold the read lock and {@link #close} the write lock, so sessions are never freed while ONNX
+     * Runtime runs them (that crashed the JVM when a shutdown raced with requests), and a run after close
+     * fails with {@link BackendClosedException} instead of entering native code.
+     */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
 
     private final Manifest manifest;
     private final List<OrtSession> segments = new ArrayList<>();
@@ -77,6 +87,16 @@ public final class TrunkModel implements AutoCloseable {
 
     /** Runs the gate of {@code layer} on {@code tokens [n, d]} and returns the logits {@code [n, E]}. */
     public float[] gate(int layer, float[] tokens, int n) {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen();
+            return runGate(layer, tokens, n);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private float[] runGate(int layer, float[] tokens, int n) {
         OrtEnvironment env = OrtRuntime.environment();
         try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(tokens),
                 new long[] {n, manifest.width()});
@@ -88,6 +108,22 @@ public final class TrunkModel implements AutoCloseable {
     }
 
     private SegmentOutput run(int index, Map<String, float[]> inputs, Map<String, long[]> shapes) {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen();
+            return runSegment(index, inputs, shapes);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new BackendClosedException("the trunk of " + manifest.name() + " is closed");
+        }
+    }
+
+    private SegmentOutput runSegment(int index, Map<String, float[]> inputs, Map<String, long[]> shapes) {
         OrtEnvironment env = OrtRuntime.environment();
         Map<String, OnnxTensor> tensors = new HashMap<>();
         try {
@@ -116,8 +152,22 @@ public final class TrunkModel implements AutoCloseable {
         return out;
     }
 
+    /** Waits for runs in progress, then frees the sessions; later runs fail with {@link BackendClosedException}. */
     @Override
     public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeSessions();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void closeSessions() {
         for (OrtSession s : segments) {
             closeQuietly(s);
         }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * Validates a {@link TableSpec} and builds its policies for one served model, its reduced pool and the
  * experts the backend holds. A table is rejected as a whole, with the first problem named by source,
- * field and value, for example {@code policies file p.json: arms[1].beta must be a finite number >= 0,
+ * field and value, for example {@code policies file p.json: arms[1].beta must be between 0 and 100.0,
  * got -1.0}. A policy that could route a token to an expert no backend holds is rejected here, so that
  * requests never find out one at a time.
  */
@@ -144,8 +144,8 @@ public final class PolicyCompiler {
         if (spec.beta() == null) {
             throw error(source, path + ".beta is required for policy agf-prior");
         }
-        if (!Double.isFinite(spec.beta()) || spec.beta() < 0) {
-            throw error(source, path + ".beta must be a finite number >= 0, got " + spec.beta());
+        if (!Double.isFinite(spec.beta()) || spec.beta() < 0 || spec.beta() > Policies.MAX_BETA) {
+            throw error(source, path + ".beta must be between 0 and " + Policies.MAX_BETA + ", got " + spec.beta());
         }
         ReducedPool reducedPool = requirePool(PolicySpec.AGF_PRIOR, path, source);
         int missing = reducedPool.firstLayerWithoutPrior();

@@ -112,7 +112,7 @@ class AdminApiTest {
                 .contains("admin: arms[0]: unknown field 'wieght'");
         assertThat(badBeta.statusCode()).isEqualTo(400);
         assertThat(badBeta.bodyAsJsonObject().getString("error"))
-                .isEqualTo("admin: arms[0].beta must be a finite number >= 0, got -2.0");
+                .isEqualTo("admin: arms[0].beta must be between 0 and 100.0, got -2.0");
         assertThat(router.server().policyTable().current().version()).isEqualTo(before);
     }
 

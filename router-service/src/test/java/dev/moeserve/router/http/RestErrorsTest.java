@@ -53,6 +53,8 @@ class RestErrorsTest {
         JsonObject valid = TestImages.fp32Request(one, 1);
         return Stream.of(
                 Arguments.of("malformed JSON", "{\"inputs\": [", "not valid JSON"),
+                Arguments.of("nesting deeper than Jackson allows",
+                        "{\"inputs\": [{\"data\": " + "[".repeat(5000) + "]".repeat(5000) + "}]}", "not valid JSON"),
                 Arguments.of("NaN token", valid.encode().replaceFirst("\\d\\.\\d+", "NaN"), "not valid JSON"),
                 Arguments.of("trailing content", valid.encode() + " {}", "not valid JSON"),
                 Arguments.of("array body", "[1, 2]", "must be a JSON object, got ARRAY"),
