@@ -68,7 +68,8 @@ public record ReducedPool(String source, List<List<Integer>> pools, List<double[
                     + model.tokens() + " tokens");
         }
         ReducedFrom origin = pool.reducedFrom();
-        if (origin != null && (!origin.name().equals(model.name()) || !origin.version().equals(model.version()))) {
+        // A reduced bundle served on its own is its own pool; its origin names the full bundle instead.
+        if (origin != null && model != pool && (!origin.name().equals(model.name()) || !origin.version().equals(model.version()))) {
             throw new PolicyConfigException("pool bundle " + source + " was reduced from " + origin.name() + " "
                     + origin.version() + ", but the served model is " + model.name() + " " + model.version());
         }
