@@ -123,6 +123,45 @@ class UtilityProfilerTest {
     }
 
     @Test
+    void taskExpertOutranksNoiseExpert() {
+        try (NDManager scratch = manager.newSubManager()) {
+            VitMoe copy = new VitMoe(model.config(), copyParameters(scratch));
+            ProfileResult trained = new UtilityProfiler(copy, options(2, 0)).profile(scratch, data, null);
+            double[] share = trained.score(Score.FREQUENCY)[1];
+            int task = argMax(share);
+            int noise = (task + 1) % 4;
+            // The noise expert keeps its routing but emits near-zero random vectors from large weights.
+            String p = "blocks.1.experts." + noise + ".";
+            copy.parameter(p + "fc1.weight").muli(10);
+            NDArray fc2 = copy.parameter(p + "fc2.weight");
+            fc2.subi(fc2).addi(scratch.randomNormal(0, 1e-4f, fc2.getShape(), fc2.getDataType()));
+            TinyModels.fill(copy, p + "fc2.bias", 0f);
+
+            ProfileResult result = new UtilityProfiler(copy, options(2, 0)).profile(scratch, data, null);
+
+            double[] agf = result.score(Score.AGF)[1];
+            assertThat(agf[task]).as("AGF of the task expert %d", task).isGreaterThan(agf[noise] * 10);
+            assertThat(rank(agf, task)).as("rank of the task expert by AGF").isLessThanOrEqualTo(2);
+            double[] norms = result.score(Score.WEIGHT_NORM)[1];
+            assertThat(norms[noise]).as("weight norm prefers the noise expert").isGreaterThan(norms[task]);
+        }
+    }
+
+    private static int rank(double[] scores, int expert) {
+        return PoolSelector.ranked(scores).indexOf(expert) + 1;
+    }
+
+    private static int argMax(double[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Test
     void sameSeedGivesSameProfile(@TempDir Path dir) throws Exception {
         ProfileOptions options = options(2, 0);
         ProfileResult first = new UtilityProfiler(model, options).profile(manager, data, null);
