@@ -147,6 +147,53 @@ class UtilityProfilerTest {
         }
     }
 
+    /**
+     * In the last MoE layer every token goes to experts 0 and 1 (gate weights about 0.83 and 0.17).
+     * Expert 0 alone writes a large vector that makes the head predict class 3 with near certainty;
+     * expert 1 adds a random vector that would hide it. With the model's own predictions as targets the loss gradient is almost zero
+     * where the model is confident, which is where first-order AGF is blind.
+     */
+    @Test
+    void confidentClassExpertRanksFirstByPathAndAblation() {
+        try (NDManager scratch = manager.newSubManager()) {
+            VitMoe copy = VitMoe.initialise(scratch, TinyModels.CONFIG, 11);
+            int d = TinyModels.CONFIG.width();
+            TinyModels.fill(copy, "blocks.1.ln2.gamma", 0f);
+            TinyModels.fill(copy, "blocks.1.ln2.beta", 1f);
+            NDArray gate = copy.parameter("blocks.1.gate.weight");
+            gate.set(new ai.djl.ndarray.index.NDIndex(":"), scratch.create(new float[] {1f, 0.9f, 0f, 0f})
+                    .reshape(1, 4).repeat(0, d));
+            java.util.Random random = new java.util.Random(5);
+            for (int e = 0; e < 4; e++) {
+                String p = "blocks.1.experts." + e + ".";
+                TinyModels.fill(copy, p + "fc2.weight", 0f);
+                float[] bias = new float[d];
+                if (e == 0) {
+                    bias[0] = 50f;
+                } else if (e == 1) {
+                    for (int i = 0; i < d; i++) {
+                        bias[i] = (float) (random.nextGaussian() * 100);
+                    }
+                }
+                copy.parameter(p + "fc2.bias").set(new ai.djl.ndarray.index.NDIndex(":"), scratch.create(bias));
+            }
+            TinyModels.fill(copy, "head.weight", 0f);
+            copy.parameter("head.weight").set(new ai.djl.ndarray.index.NDIndex("0, 3"), 10f);
+
+            ProfileOptions labelFree = new ProfileOptions(2, 32, true, 3, 4, 2, true, false);
+            ProfileResult result = new UtilityProfiler(copy, labelFree).profile(scratch, data, null);
+
+            double[] path = result.score(Score.AGF_PATH)[1];
+            double[] ablation = result.score(Score.ABLATION)[1];
+            assertThat(path[0]).as("agf-path of the class expert over the distractor's").isGreaterThan(path[1]);
+            assertThat(path[0]).as("agf-path of the class expert over unrouted experts'").isGreaterThan(path[2]);
+            assertThat(ablation[0]).as("ablation of the class expert over the distractor's").isGreaterThan(ablation[1]);
+            assertThat(ablation[0]).as("ablation of the class expert").isGreaterThan(0.1);
+            assertThat(result.score(Score.AGF)[1][0]).as("first-order AGF is nearly blind here")
+                    .isLessThan(path[0] / 100);
+        }
+    }
+
     private static int rank(double[] scores, int expert) {
         return PoolSelector.ranked(scores).indexOf(expert) + 1;
     }
