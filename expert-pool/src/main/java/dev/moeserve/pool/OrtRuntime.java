@@ -121,8 +121,8 @@ public final class OrtRuntime {
 
     private static OrtEnvironment create(int threads) {
         if (!"1".equals(System.getenv(TELEMETRY_VARIABLE))) {
-            // ONNX Runtime 1.29.0 writes a device id under ~/.cache/Microsoft while it creates the environment
-            // unless this variable is 1 in the native environment; setTelemetry(false) below comes too late.
+            // ONNX Runtime 1.29.0 writes a device id under ~/.cache/Microsoft while it creates the environment,
+            // unless this variable is 1 in the native environment. setTelemetry(false) below comes too late.
             if (NativeEnvironment.set(TELEMETRY_VARIABLE, "1")) {
                 LOG.debug("Set {}=1 in the native environment before starting ONNX Runtime", TELEMETRY_VARIABLE);
             } else {

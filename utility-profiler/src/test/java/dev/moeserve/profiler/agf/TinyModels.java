@@ -30,7 +30,7 @@ final class TinyModels {
         }
     }
 
-    /** A tiny model trained for two epochs on 1,024 calibration images. */
+    /** Trains a tiny model for two epochs on 1,024 calibration images. */
     static VitMoe trained(NDManager manager, long seed) {
         VitMoe model = VitMoe.initialise(manager, CONFIG, seed);
         MoeTrainer.Options options = new MoeTrainer.Options(2, 64, 3e-3f, 0f, 0.02f, 1f, seed, 1024);
