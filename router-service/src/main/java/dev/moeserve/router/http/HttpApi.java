@@ -7,6 +7,7 @@ import dev.moeserve.router.policy.PolicyTable;
 import dev.moeserve.router.serving.InferenceService;
 import dev.moeserve.router.serving.InferenceService.Outcome;
 import dev.moeserve.router.serving.InvalidRequestException;
+import dev.moeserve.router.serving.MethodNotAllowedException;
 import dev.moeserve.router.serving.ModelMetadata;
 import dev.moeserve.router.serving.NotFoundException;
 import dev.moeserve.router.serving.RequestTooLargeException;
@@ -85,7 +86,7 @@ public final class HttpApi {
 
         router.errorHandler(404, ctx -> HttpErrors.respond(ctx.response(), new NotFoundException("no endpoint "
                 + ctx.request().method() + " " + ctx.request().path() + "; GET /v2 describes the server"), null));
-        router.errorHandler(405, ctx -> HttpErrors.respond(ctx.response(), new InvalidRequestException(
+        router.errorHandler(405, ctx -> HttpErrors.respond(ctx.response(), new MethodNotAllowedException(
                 "method " + ctx.request().method() + " is not allowed on " + ctx.request().path()), null));
         router.errorHandler(413, ctx -> HttpErrors.respond(ctx.response(), new RequestTooLargeException(
                 "request body is larger than the limit of " + limitOf(ctx) + " bytes"), null));

@@ -48,6 +48,9 @@ public final class ErrorMapping {
         if (t instanceof InvalidRequestException || t instanceof PolicyConfigException) {
             return new Mapped(400, GrpcStatus.INVALID_ARGUMENT, message, false);
         }
+        if (t instanceof MethodNotAllowedException) {
+            return new Mapped(405, GrpcStatus.UNIMPLEMENTED, message, false);
+        }
         if (t instanceof UnauthenticatedException) {
             return new Mapped(401, GrpcStatus.UNAUTHENTICATED, message, false);
         }

@@ -126,6 +126,15 @@ class RestErrorsTest {
     }
 
     @Test
+    void wrongMethodAnswers405() {
+        HttpResponse<Buffer> response = router.get(router.inferPath());
+
+        assertThat(response.statusCode()).isEqualTo(405);
+        assertThat(response.bodyAsJsonObject().getString("error"))
+                .isEqualTo("method GET is not allowed on " + router.inferPath());
+    }
+
+    @Test
     void serverStillServesAfterBadRequests() {
         for (Arguments arguments : invalidBodies().toList()) {
             router.post(router.inferPath(), (String) arguments.get()[1]);
