@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.moeserve.pool.BackendFailureException;
 import dev.moeserve.pool.cli.Termination;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,6 +56,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Expert workers to send expert calls to, comma-separated; the experts of --bundle are "
                     + "then not loaded in process.")
     List<String> workers = new ArrayList<>();
+
+    @Option(names = "--workers-wait-s", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to keep retrying when no worker answers at start, for workers that start"
+                    + " after the router (default: ${DEFAULT-VALUE}; 0 fails at once).")
+    int workersWaitSeconds;
 
     @Option(names = "--host", defaultValue = RouterOptions.DEFAULT_HOST,
             description = "Address to bind (default: ${DEFAULT-VALUE}).")
@@ -142,12 +148,33 @@ public final class ServeCommand implements Callable<Integer> {
         RouterOptions built = options.build();
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ServingModel model = ServingModel.load(bundle, pool, workers, registry);
+        ServingModel model = loadWaitingForWorkers(registry);
         try {
             return new Running(model, RouterServer.start(model, built, registry));
         } catch (RuntimeException e) {
             model.close();
             throw e;
+        }
+    }
+
+    /** Loads the model; with remote workers, retries every 2 s for up to {@code --workers-wait-s}. */
+    private ServingModel loadWaitingForWorkers(PrometheusMeterRegistry registry) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(workersWaitSeconds).toNanos();
+        while (true) {
+            try {
+                return ServingModel.load(bundle, pool, workers, registry);
+            } catch (BackendFailureException e) {
+                if (workers.isEmpty() || System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                LOG.warn("No expert worker is ready yet ({}); retrying in 2 s", e.getMessage());
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
