@@ -12,6 +12,7 @@ import dev.moeserve.router.inference.InferenceResult;
 import dev.moeserve.router.inference.MoePipeline;
 import dev.moeserve.router.inference.Policies;
 import dev.moeserve.router.inference.TrunkModel;
+import dev.moeserve.router.serving.ServingModel;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.ExecutorService;
@@ -40,7 +41,7 @@ class ParityTest {
 
         ExecutorService executor = Executors.newFixedThreadPool(2);
         try (TrunkModel trunk = TrunkModel.load(bundle);
-             LocalExpertPool pool = LocalExpertPool.load(PoolFiles.of(bundle))) {
+             LocalExpertPool pool = LocalExpertPool.load(ServingModel.expertFiles(bundle))) {
             MoePipeline pipeline = new MoePipeline(trunk, pool, executor, null);
             InferenceResult served = pipeline.infer(images, IMAGES, Policies.topK(), false).get();
 

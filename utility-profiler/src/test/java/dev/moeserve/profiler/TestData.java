@@ -13,7 +13,7 @@ public final class TestData {
     private TestData() {
     }
 
-    /** The repository root: the first folder upwards that holds {@code data/fashion-mnist}. */
+    /** Returns the repository root: the first folder upwards that contains {@code data/fashion-mnist}. */
     public static Path root() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isDirectory(dir.resolve("data/fashion-mnist"))) {
@@ -25,7 +25,7 @@ public final class TestData {
         return dir;
     }
 
-    /** The reference bundle, or the folder named by the system property {@code moe.test.bundle}. */
+    /** Returns the reference bundle, or the folder named by the system property {@code moe.test.bundle}. */
     public static Path referenceBundle() {
         String override = System.getProperty("moe.test.bundle");
         return override != null ? Path.of(override) : root().resolve("models/fashion-vit-moe");
@@ -41,10 +41,6 @@ public final class TestData {
 
     /** Images {@code [from, from + count)} as floats in [0, 1]. */
     public static float[] images(FashionMnist.Split split, int from, int count) {
-        float[] out = new float[count * FashionMnist.PIXELS];
-        for (int i = 0; i < count; i++) {
-            System.arraycopy(split.imageAsFloats(from + i), 0, out, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
-        }
-        return out;
+        return split.imagesAsFloats(from, count);
     }
 }

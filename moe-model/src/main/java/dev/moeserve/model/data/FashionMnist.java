@@ -52,6 +52,27 @@ public final class FashionMnist {
             return out;
         }
 
+        /** Returns images {@code [from, from + count)} scaled to [0, 1], one after another. */
+        public float[] imagesAsFloats(int from, int count) {
+            int[] indices = new int[count];
+            for (int i = 0; i < count; i++) {
+                indices[i] = from + i;
+            }
+            return imagesAsFloats(indices);
+        }
+
+        /** Returns the images at {@code indices} scaled to [0, 1], one after another. */
+        public float[] imagesAsFloats(int[] indices) {
+            float[] out = new float[indices.length * PIXELS];
+            for (int i = 0; i < indices.length; i++) {
+                int base = indices[i] * PIXELS;
+                for (int p = 0; p < PIXELS; p++) {
+                    out[i * PIXELS + p] = (images[base + p] & 0xFF) / 255f;
+                }
+            }
+            return out;
+        }
+
         public int label(int index) {
             return labels[index];
         }

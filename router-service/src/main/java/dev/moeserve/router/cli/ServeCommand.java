@@ -58,7 +58,7 @@ public final class ServeCommand implements Callable<Integer> {
     List<String> workers = new ArrayList<>();
 
     @Option(names = "--workers-wait-s", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to keep retrying when no worker answers at start, for workers that start"
+            description = "Seconds to keep retrying when no worker responds at start, for workers that start"
                     + " after the router (default: ${DEFAULT-VALUE}; 0 fails at once).")
     int workersWaitSeconds;
 

@@ -96,14 +96,12 @@ public final class UtilityProfiler {
 
     private void profileBatch(NDManager manager, FashionMnist.Split data, int[] chosen, int batch, Accumulators acc) {
         int b = options.batchSize();
-        float[] pixels = new float[b * FashionMnist.PIXELS];
+        int[] indices = batchIndices(chosen, batch);
         float[] labels = new float[b];
         for (int i = 0; i < b; i++) {
-            int index = chosen[batch * b + i];
-            System.arraycopy(data.imageAsFloats(index), 0, pixels, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
-            labels[i] = data.label(index);
+            labels[i] = data.label(indices[i]);
         }
-        NDArray images = manager.create(pixels, new Shape(b, 28, 28));
+        NDArray images = manager.create(data.imagesAsFloats(indices), new Shape(b, 28, 28));
 
         long t0 = System.nanoTime();
         NDArray[] probes = new NDArray[config.layers()];
@@ -309,18 +307,27 @@ public final class UtilityProfiler {
         return Losses.crossEntropy(logits, target).getFloat() - baseLoss;
     }
 
-    private double timeFrequencyCount(NDManager manager, FashionMnist.Split data, int[] chosen) {
-        long started = System.nanoTime();
+    /** Indices into the calibration data of the images of batch {@code batch}. */
+    private int[] batchIndices(int[] chosen, int batch) {
         int b = options.batchSize();
-        long[] counts = new long[config.experts()];
+        return java.util.Arrays.copyOfRange(chosen, batch * b, (batch + 1) * b);
+    }
+
+    /**
+     * Times a forward-only pass that counts routed tokens, the unit of the profiling cost. Pixels are
+     * prepared before the clock starts, as in {@link #profileBatch}.
+     */
+    private double timeFrequencyCount(NDManager manager, FashionMnist.Split data, int[] chosen) {
+        int b = options.batchSize();
+        List<float[]> batches = new ArrayList<>();
         for (int batch = 0; batch < options.batches(); batch++) {
+            batches.add(data.imagesAsFloats(batchIndices(chosen, batch)));
+        }
+        long started = System.nanoTime();
+        long[] counts = new long[config.experts()];
+        for (float[] pixels : batches) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                float[] pixels = new float[b * FashionMnist.PIXELS];
-                for (int i = 0; i < b; i++) {
-                    System.arraycopy(data.imageAsFloats(chosen[batch * b + i]), 0, pixels, i * FashionMnist.PIXELS,
-                            FashionMnist.PIXELS);
-                }
                 for (MoeTrace trace : model.forward(manager.create(pixels, new Shape(b, 28, 28)), null, null).traces()) {
                     for (int e = 0; e < counts.length; e++) {
                         counts[e] += trace.counts()[e];

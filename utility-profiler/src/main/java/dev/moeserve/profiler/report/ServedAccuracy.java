@@ -1,20 +1,16 @@
 package dev.moeserve.profiler.report;
 
 import dev.moeserve.model.bundle.Bundle;
-import dev.moeserve.model.bundle.MoeLayerSpec;
 import dev.moeserve.model.data.FashionMnist;
-import dev.moeserve.pool.ExpertId;
 import dev.moeserve.pool.LocalExpertPool;
 import dev.moeserve.router.inference.InferenceResult;
 import dev.moeserve.router.inference.MoePipeline;
 import dev.moeserve.router.inference.RoutingPolicy;
 import dev.moeserve.router.inference.TrunkModel;
+import dev.moeserve.router.serving.ServingModel;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,13 +33,7 @@ public final class ServedAccuracy implements AutoCloseable {
     /** Loads the trunk and every expert of {@code bundle} (a full bundle serves every policy). */
     public ServedAccuracy(Bundle bundle) {
         this.trunk = TrunkModel.load(bundle);
-        Map<ExpertId, Path> files = new TreeMap<>();
-        for (MoeLayerSpec layer : bundle.manifest().layers()) {
-            for (int e : layer.keptExperts()) {
-                files.put(new ExpertId(layer.index(), e), bundle.expertFile(layer.index(), e));
-            }
-        }
-        this.pool = LocalExpertPool.load(files);
+        this.pool = LocalExpertPool.load(ServingModel.expertFiles(bundle));
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "evaluate-trunk");
             t.setDaemon(true);
@@ -80,11 +70,7 @@ public final class ServedAccuracy implements AutoCloseable {
         List<CompletableFuture<InferenceResult>> futures = new ArrayList<>();
         for (int from = 0; from < count; from += BATCH) {
             int size = Math.min(BATCH, count - from);
-            float[] images = new float[size * FashionMnist.PIXELS];
-            for (int i = 0; i < size; i++) {
-                System.arraycopy(split.imageAsFloats(from + i), 0, images, i * FashionMnist.PIXELS,
-                        FashionMnist.PIXELS);
-            }
+            float[] images = split.imagesAsFloats(from, size);
             futures.add(call.apply(images, size));
         }
         int correct = 0;

@@ -23,10 +23,7 @@ public final class Evaluation {
         int correct = 0;
         for (int from = 0; from < split.count(); from += batchSize) {
             int size = Math.min(batchSize, split.count() - from);
-            float[] pixels = new float[size * FashionMnist.PIXELS];
-            for (int i = 0; i < size; i++) {
-                System.arraycopy(split.imageAsFloats(from + i), 0, pixels, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
-            }
+            float[] pixels = split.imagesAsFloats(from, size);
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray images = manager.create(pixels, new Shape(size, 28, 28));
