@@ -10,6 +10,13 @@ import dev.moeserve.router.inference.TrunkModel;
  */
 public final class TelemetryProbe {
 
+    /** Printed by the project mode, followed by the native value of ORT_DISABLE_TELEMETRY after the run. */
+    static final String NATIVE_VALUE_LINE = "native ORT_DISABLE_TELEMETRY=";
+
+    private interface LibC extends com.sun.jna.Library {
+        String getenv(String name);
+    }
+
     private TelemetryProbe() {
     }
 
@@ -21,5 +28,7 @@ public final class TelemetryProbe {
         try (TrunkModel trunk = TrunkModel.load(Bundle.open(java.nio.file.Path.of(args[1])))) {
             trunk.first(new float[2 * 784], 2);
         }
+        LibC libc = com.sun.jna.Native.load("c", LibC.class);
+        System.out.println(NATIVE_VALUE_LINE + libc.getenv("ORT_DISABLE_TELEMETRY"));
     }
 }
