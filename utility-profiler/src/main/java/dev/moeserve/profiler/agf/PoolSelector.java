@@ -40,6 +40,15 @@ public final class PoolSelector {
 
     /** Returns the kept experts of every layer, sorted, for keep ratio {@code ratio} in (0, 1]. */
     public static List<List<Integer>> select(double[][] scores, double ratio, Budget budget, int topK) {
+        return select(scores, ratio, budget, topK, false);
+    }
+
+    /**
+     * As {@link #select(double[][], double, Budget, int)}; with {@code sharedScale} a global budget ranks
+     * the scores as they are instead of normalizing each layer's to sum to 1 ({@link Score#sharedScale()}).
+     */
+    public static List<List<Integer>> select(double[][] scores, double ratio, Budget budget, int topK,
+                                             boolean sharedScale) {
         if (!(ratio > 0 && ratio <= 1)) {
             throw new IllegalArgumentException("keep ratio must be in (0, 1], got " + ratio);
         }
@@ -53,7 +62,8 @@ public final class PoolSelector {
             }
             return pools;
         }
-        return global(scores, Math.max(topK * layers, (int) Math.round(ratio * experts * layers)), topK);
+        return global(scores, Math.max(topK * layers, (int) Math.round(ratio * experts * layers)), topK,
+                sharedScale);
     }
 
     /** Expert indices of one layer from the highest score to the lowest; ties keep the lower index first. */
@@ -66,7 +76,7 @@ public final class PoolSelector {
         return order;
     }
 
-    private static List<List<Integer>> global(double[][] scores, int total, int topK) {
+    private static List<List<Integer>> global(double[][] scores, int total, int topK, boolean sharedScale) {
         int layers = scores.length;
         int experts = scores[0].length;
         List<int[]> candidates = new ArrayList<>();
@@ -77,7 +87,7 @@ public final class PoolSelector {
                 sum += Math.max(0, v);
             }
             for (int e = 0; e < experts; e++) {
-                normalized[l][e] = sum > 0 ? Math.max(0, scores[l][e]) / sum : 1.0 / experts;
+                normalized[l][e] = sharedScale ? scores[l][e] : sum > 0 ? Math.max(0, scores[l][e]) / sum : 1.0 / experts;
                 candidates.add(new int[] {l, e});
             }
         }

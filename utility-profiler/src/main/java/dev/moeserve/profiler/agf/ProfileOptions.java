@@ -11,9 +11,10 @@ package dev.moeserve.profiler.agf;
  * @param pathBatches how many of the calibration batches, from the first, {@code agf-path} uses
  * @param ablation whether to compute the exact {@code ablation} score (one forward per expert)
  * @param dense whether to compute {@code agf-dense} (every expert on every token)
+ * @param eliminationStep experts {@code ablation-iterative} removes per round; 0 skips it
  */
 public record ProfileOptions(int batches, int batchSize, boolean labelFree, long seed, int pathPoints, int pathBatches,
-                             boolean ablation, boolean dense) {
+                             boolean ablation, boolean dense, int eliminationStep) {
 
     /** Calibration batches by default. */
     public static final int DEFAULT_BATCHES = 16;
@@ -30,6 +31,13 @@ public record ProfileOptions(int batches, int batchSize, boolean labelFree, long
     /** Path points K of {@code agf-path} by default. */
     public static final int DEFAULT_PATH_POINTS = 4;
 
+    /**
+     * Experts {@code ablation-iterative} removes per round by default: a round costs about one
+     * {@code ablation} pass over the experts still in, so 8 of the reference model's 64 make the whole
+     * elimination cost about 4.4 ablation passes.
+     */
+    public static final int DEFAULT_ELIMINATION_STEP = 8;
+
     public ProfileOptions {
         if (batches < 1) {
             throw new IllegalArgumentException("batches must be at least 1, got " + batches);
@@ -40,13 +48,17 @@ public record ProfileOptions(int batches, int batchSize, boolean labelFree, long
         if (pathBatches < 1 || pathBatches > batches) {
             throw new IllegalArgumentException("pathBatches must be between 1 and " + batches + ", got " + pathBatches);
         }
+        if (eliminationStep < 0) {
+            throw new IllegalArgumentException("eliminationStep must be at least 0, got " + eliminationStep);
+        }
         if (pathPoints < 0) {
             throw new IllegalArgumentException("pathPoints must be at least 0, got " + pathPoints);
         }
     }
 
     public static ProfileOptions defaults() {
-        return new ProfileOptions(DEFAULT_BATCHES, DEFAULT_BATCH_SIZE, false, 0, DEFAULT_PATH_POINTS, DEFAULT_PATH_BATCHES, true, true);
+        return new ProfileOptions(DEFAULT_BATCHES, DEFAULT_BATCH_SIZE, false, 0, DEFAULT_PATH_POINTS, DEFAULT_PATH_BATCHES, true, true,
+                DEFAULT_ELIMINATION_STEP);
     }
 
     /** Calibration images needed: {@code batches * batchSize}. */

@@ -13,6 +13,11 @@ public enum Score {
     AGF_PATH("agf-path"),
     /** Exact increase of the calibration loss when the expert is masked and its tokens re-routed. */
     ABLATION("ablation"),
+    /**
+     * Backward elimination by exact ablation, re-measured after every round of removals; the score is the
+     * removal order over all layers (higher is removed later).
+     */
+    ABLATION_ITERATIVE("ablation-iterative"),
     /** Share of tokens routed to the expert. */
     FREQUENCY("frequency"),
     /** Mean gate weight of the expert over all tokens (zero where not routed). */
@@ -34,6 +39,14 @@ public enum Score {
 
     public String id() {
         return id;
+    }
+
+    /**
+     * Whether values compare across layers as they are. A global budget then ranks them directly instead
+     * of normalizing each layer's scores to sum to 1.
+     */
+    public boolean sharedScale() {
+        return this == ABLATION_ITERATIVE;
     }
 
     /** Parses a score name such as {@code agf-path}. */

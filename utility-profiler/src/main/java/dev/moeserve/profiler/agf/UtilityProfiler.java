@@ -35,7 +35,8 @@ import java.util.Random;
  * {@code agf-path} adds, per layer and path point t > 0, one forward and backward from the layer on, over
  * a batch with one copy of the images per expert, with copy e's layer output set to
  * {@code y - t Y_e}; the gradient at t = 0 is the first-order one, so a single point at t = 0 gives
- * first-order AGF exactly. Every score is a mean over the T batches of a per-batch mean over tokens.
+ * first-order AGF exactly. Every score is a mean over the T batches of a per-batch mean over tokens,
+ * except {@code ablation-iterative}, which runs after the pass ({@link IterativeAblation}).
  */
 public final class UtilityProfiler {
 
@@ -75,10 +76,12 @@ public final class UtilityProfiler {
         Accumulators acc = new Accumulators(config.layers(), config.experts());
         ProgressLine progress = out == null ? null : new ProgressLine(out, "profile", options.batches());
         long started = System.nanoTime();
+        List<IterativeAblation.Batch> batches = new ArrayList<>();
         for (int b = 0; b < options.batches(); b++) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                profileBatch(manager, data, chosen, b, acc);
+                long[] targets = profileBatch(manager, data, chosen, b, acc);
+                batches.add(new IterativeAblation.Batch(data.imagesAsFloats(batchIndices(chosen, b)), targets));
             }
             if (progress != null) {
                 progress.update(b + 1, "");
@@ -89,12 +92,23 @@ public final class UtilityProfiler {
             progress.finish(String.format("%d batches of %d images in %.1f s", options.batches(),
                     options.batchSize(), seconds));
         }
+        double[][] elimination = null;
+        if (options.eliminationStep() > 0) {
+            long t = System.nanoTime();
+            elimination = new IterativeAblation(model, options.eliminationStep()).scores(manager, batches, out);
+            acc.addTime(Score.ABLATION_ITERATIVE, System.nanoTime() - t);
+        }
         double frequencySeconds = timeFrequencyCount(manager, data, chosen);
         Map<Score, double[][]> scores = acc.finish(options.batches(), weightNorms(), randomScores());
+        if (elimination != null) {
+            scores.put(Score.ABLATION_ITERATIVE, elimination);
+        }
         return new ProfileResult(scores, acc.routedShare(options.batches()), acc.timings(frequencySeconds));
     }
 
-    private void profileBatch(NDManager manager, FashionMnist.Split data, int[] chosen, int batch, Accumulators acc) {
+    /** Profiles one batch and returns its targets: the labels, or the model's predictions when label-free. */
+    private long[] profileBatch(NDManager manager, FashionMnist.Split data, int[] chosen, int batch,
+                                Accumulators acc) {
         int b = options.batchSize();
         int[] indices = batchIndices(chosen, batch);
         float[] labels = new float[b];
@@ -151,6 +165,7 @@ public final class UtilityProfiler {
             }
             acc.addTime(Score.AGF_PATH, System.nanoTime() - t3);
         }
+        return target.toLongArray();
     }
 
     /** First-order AGF, signed Taylor, frequency, gate mass and REAP of one layer in one batch. */

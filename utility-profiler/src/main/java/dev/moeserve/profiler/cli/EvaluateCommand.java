@@ -95,8 +95,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             UtilityProfile profile = UtilityProfile.read(profilePath);
             List<String> chosen = scores.isEmpty() ? profile.scoreNames() : scores;
             String name = bundles.get(i).getFileName().toString();
-            System.out.printf("Evaluating %s on %d test images: %d scores x %d keep ratios x %d budgets%n", name,
-                    limit, chosen.size(), keeps.size(), budgetKinds.size());
+            System.out.printf("Evaluating %s on %d %s images: %d scores x %d keep ratios x %d budgets%n", name,
+                    limit, split.equals("t10k") ? "test" : "validation", chosen.size(), keeps.size(), budgetKinds.size());
             long started = System.nanoTime();
             try (ServedAccuracy served = new ServedAccuracy(bundle)) {
                 rows.addAll(Evaluation.run(name, bundle.manifest(), profile, served, test,

@@ -66,6 +66,10 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--no-ablation", description = "Skip the exact ablation score (one forward per expert).")
     boolean noAblation;
 
+    @Option(names = "--elimination-step", description = "Experts ablation-iterative removes per round; 0 skips"
+            + " it (default: ${DEFAULT-VALUE}).")
+    int eliminationStep = ProfileOptions.DEFAULT_ELIMINATION_STEP;
+
     @Option(names = "--no-dense", description = "Skip agf-dense (every expert on every token).")
     boolean noDense;
 
@@ -102,13 +106,12 @@ public final class ProfileCommand implements Callable<Integer> {
         Bundle bundle = Bundle.open(bundlePath);
         Manifest manifest = bundle.manifest();
         ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
-                Math.min(pathBatches, batches), !noAblation,
-                !noDense);
+                Math.min(pathBatches, batches), !noAblation, !noDense, eliminationStep);
         Path profileFile = out != null ? out : defaultProfile(bundlePath);
         String manifestSha = Sha256.of(bundle.resolve(Bundle.MANIFEST_FILE));
         try (NDManager manager = NDManager.newBaseManager()) {
             VitMoe model = BundleModels.load(bundle, manager);
-            UtilityProfile previous = reuse ? upToDate(profileFile, manifestSha) : null;
+            UtilityProfile previous = reuse ? upToDate(profileFile, manifestSha, chosen.id()) : null;
             ProfileResult result = null;
             double[][] scores;
             if (previous != null) {
@@ -124,7 +127,7 @@ public final class ProfileCommand implements Callable<Integer> {
             List<List<Integer>> pools = null;
             UtilityProfile.Selection selection = null;
             if (keep != null) {
-                pools = PoolSelector.select(scores, keep, budgetKind, manifest.layer(0).topK());
+                pools = PoolSelector.select(scores, keep, budgetKind, manifest.layer(0).topK(), chosen.sharedScale());
                 selection = new UtilityProfile.Selection(chosen.id(), keep, budgetKind.id());
                 writePool(model, bundle, scores, pools);
             }
@@ -159,13 +162,23 @@ public final class ProfileCommand implements Callable<Integer> {
                 + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + score);
     }
 
-    /** Returns the profile in {@code file} when it exists and was computed for the manifest with {@code sha256}. */
-    static UtilityProfile upToDate(Path file, String sha256) throws java.io.IOException {
+    /**
+     * Returns the profile in {@code file} when it exists, was computed for the manifest with {@code sha256}
+     * and holds {@code score}; else null, and the bundle is profiled again.
+     */
+    static UtilityProfile upToDate(Path file, String sha256, String score) throws java.io.IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
             return null;
         }
         UtilityProfile profile = UtilityProfile.read(file);
-        return sha256.equals(profile.bundleManifestSha256()) ? profile : null;
+        if (!sha256.equals(profile.bundleManifestSha256())) {
+            return null;
+        }
+        if (!profile.scoreNames().contains(score)) {
+            System.out.println(file + " has no " + score + " score; profiling again");
+            return null;
+        }
+        return profile;
     }
 
     /** Returns the default profile path of a bundle: {@code <bundle folder>-profile.json} beside it. */

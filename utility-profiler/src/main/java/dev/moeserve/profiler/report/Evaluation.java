@@ -3,6 +3,7 @@ package dev.moeserve.profiler.report;
 import dev.moeserve.model.bundle.Manifest;
 import dev.moeserve.model.data.FashionMnist;
 import dev.moeserve.profiler.agf.PoolSelector;
+import dev.moeserve.profiler.agf.Score;
 import dev.moeserve.profiler.agf.UtilityProfile;
 import dev.moeserve.router.inference.Policies;
 import dev.moeserve.router.inference.RoutingPolicy;
@@ -41,7 +42,8 @@ public final class Evaluation {
             double[][] scores = profile.scores(score);
             for (double keep : grid.keeps()) {
                 for (PoolSelector.Budget budget : grid.budgets()) {
-                    List<List<Integer>> pools = PoolSelector.select(scores, keep, budget, topK);
+                    List<List<Integer>> pools = PoolSelector.select(scores, keep, budget, topK,
+                            Score.parse(score).sharedScale());
                     int kept = pools.stream().mapToInt(List::size).sum();
                     RoutingPolicy masked = Policies.masked("masked", pools, experts);
                     ServedAccuracy.Outcome m = served.run(test, grid.images(), masked);

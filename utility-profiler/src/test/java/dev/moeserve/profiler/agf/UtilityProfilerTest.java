@@ -42,7 +42,7 @@ class UtilityProfilerTest {
     }
 
     private static ProfileOptions options(int batches, int pathPoints) {
-        return new ProfileOptions(batches, 32, false, 3, pathPoints, Math.max(1, Math.min(batches, 1)), true, true);
+        return new ProfileOptions(batches, 32, false, 3, pathPoints, Math.max(1, Math.min(batches, 1)), true, true, 0);
     }
 
     @Test
@@ -180,7 +180,7 @@ class UtilityProfilerTest {
             TinyModels.fill(copy, "head.weight", 0f);
             copy.parameter("head.weight").set(new ai.djl.ndarray.index.NDIndex("0, 3"), 10f);
 
-            ProfileOptions labelFree = new ProfileOptions(2, 32, true, 3, 4, 2, true, false);
+            ProfileOptions labelFree = new ProfileOptions(2, 32, true, 3, 4, 2, true, false, 0);
             ProfileResult result = new UtilityProfiler(copy, labelFree).profile(scratch, data, null);
 
             double[] path = result.score(Score.AGF_PATH)[1];
@@ -227,7 +227,7 @@ class UtilityProfilerTest {
 
     @Test
     void ablationEqualsMaskedModelLossChange() {
-        ProfileOptions options = new ProfileOptions(1, 32, false, 3, 0, 1, true, false);
+        ProfileOptions options = new ProfileOptions(1, 32, false, 3, 0, 1, true, false, 0);
         ProfileResult result = new UtilityProfiler(model, options).profile(manager, data, null);
         int[] chosen = UtilityProfiler.choose(data.count(), 32, 3);
         long[] labels = new long[32];
@@ -250,7 +250,7 @@ class UtilityProfilerTest {
 
     @Test
     void pathAtZeroEqualsFirstOrderBitwise() {
-        ProfileOptions options = new ProfileOptions(2, 32, false, 3, 1, 2, false, false);
+        ProfileOptions options = new ProfileOptions(2, 32, false, 3, 1, 2, false, false, 0);
         ProfileResult result = new UtilityProfiler(model, options, new double[] {0.0}).profile(manager, data, null);
         assertThat(result.score(Score.AGF_PATH)).isDeepEqualTo(result.score(Score.AGF));
     }
@@ -267,7 +267,7 @@ class UtilityProfilerTest {
         float base = Losses.crossEntropy(forward.logits(), target).getFloat();
         MoeTrace trace = forward.traces().get(1);
         int expert = argMax(trace.counts());
-        ProfileOptions options = new ProfileOptions(1, 16, false, 0, 1, 1, false, false);
+        ProfileOptions options = new ProfileOptions(1, 16, false, 0, 1, 1, false, false, 0);
         UtilityProfiler profiler = new UtilityProfiler(model, options);
         float exact = profiler.removalLossChange(trace, expert, target, base);
 
@@ -290,7 +290,7 @@ class UtilityProfilerTest {
 
     @Test
     void calibrationLargerThanDataIsRejected() {
-        ProfileOptions options = new ProfileOptions(100, 64, false, 0, 0, 1, false, false);
+        ProfileOptions options = new ProfileOptions(100, 64, false, 0, 0, 1, false, false, 0);
         assertThatThrownBy(() -> new UtilityProfiler(model, options).profile(manager, data.slice(0, 100), null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("6400 images")
@@ -333,5 +333,103 @@ class UtilityProfilerTest {
         assertThat(pools.get(0).size() + pools.get(1).size()).isEqualTo(6);
         assertThat(pools.get(1)).hasSizeGreaterThanOrEqualTo(2);
         assertThat(pools.get(0)).hasSizeGreaterThan(pools.get(1).size());
+    }
+    @Test
+    void eliminationRemovesTheCheapestExpertThenMeasuresAgainWithItMasked() {
+        ProfileOptions options = new ProfileOptions(1, 32, false, 3, 0, 1, true, false, 1);
+        ProfileResult result = new UtilityProfiler(model, options).profile(manager, data, null);
+        double[][] order = result.score(Score.ABLATION_ITERATIVE);
+        int layers = order.length;
+        int experts = order[0].length;
+        int topK = model.config().topK();
+
+        List<Double> values = new java.util.ArrayList<>();
+        for (double[] layer : order) {
+            for (double v : layer) {
+                values.add(v);
+            }
+        }
+        values.sort(null);
+        List<Double> expected = new java.util.ArrayList<>();
+        for (int i = 1; i <= layers * experts; i++) {
+            expected.add((double) i);
+        }
+        assertThat(values).as("removal order is a permutation of 1..L*E").isEqualTo(expected);
+        int removable = layers * (experts - topK);
+        for (double[] layer : order) {
+            assertThat(java.util.Arrays.stream(layer).filter(v -> v > removable).count())
+                    .as("top-k experts survive in every layer").isEqualTo(topK);
+        }
+
+        // Round 1 removes the expert whose single ablation costs least.
+        double[][] single = result.score(Score.ABLATION);
+        int[] first = find(order, 1);
+        for (int l = 0; l < layers; l++) {
+            for (int e = 0; e < experts; e++) {
+                assertThat(single[l][e]).as("ablation of layer %d expert %d", l, e)
+                        .isGreaterThanOrEqualTo(single[first[0]][first[1]]);
+            }
+        }
+
+        // Round 2, measured here directly on the masked model: the cheapest removal with the first one masked.
+        int[] chosen = UtilityProfiler.choose(data.count(), 32, 3);
+        long[] labels = new long[32];
+        for (int i = 0; i < 32; i++) {
+            labels[i] = data.label(chosen[i]);
+        }
+        NDArray images = manager.create(data.imagesAsFloats(chosen), new ai.djl.ndarray.types.Shape(32, 28, 28));
+        NDArray target = manager.create(labels);
+        float base = Losses.crossEntropy(model.forward(images, maskAll(List.of(first)), null).logits(), target)
+                .getFloat();
+        double cheapest = Double.POSITIVE_INFINITY;
+        double[][] cost = new double[layers][experts];
+        for (int l = 0; l < layers; l++) {
+            for (int e = 0; e < experts; e++) {
+                if (l == first[0] && e == first[1]) {
+                    continue;
+                }
+                cost[l][e] = Losses.crossEntropy(model.forward(images, maskAll(List.of(first, new int[] {l, e})),
+                        null).logits(), target).getFloat() - base;
+                cheapest = Math.min(cheapest, cost[l][e]);
+            }
+        }
+        int[] second = find(order, 2);
+        assertThat(cost[second[0]][second[1]]).as("cost of the second expert removed")
+                .isCloseTo(cheapest, within(1e-5));
+    }
+
+    @Test
+    void sharedScaleGlobalBudgetKeepsTheLastSurvivors() {
+        // Removal order over two layers: layer 1's experts were removed last, so a global keep of 6 takes
+        // four of them, which per-layer normalization (each layer summing to 1) would not.
+        double[][] order = {{1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12}};
+        assertThat(PoolSelector.select(order, 0.5, PoolSelector.Budget.GLOBAL, 2, true))
+                .isEqualTo(List.of(List.of(4, 5), List.of(2, 3, 4, 5)));
+        assertThat(PoolSelector.select(order, 0.5, PoolSelector.Budget.GLOBAL, 2, false))
+                .isEqualTo(List.of(List.of(3, 4, 5), List.of(3, 4, 5)));
+    }
+
+    private static int[] find(double[][] scores, double value) {
+        for (int l = 0; l < scores.length; l++) {
+            for (int e = 0; e < scores[l].length; e++) {
+                if (scores[l][e] == value) {
+                    return new int[] {l, e};
+                }
+            }
+        }
+        throw new AssertionError("no expert with score " + value);
+    }
+
+    /** Routing that masks every listed {layer, expert}, written here independently of the profiler's own. */
+    private static dev.moeserve.profiler.model.Routing maskAll(List<int[]> masked) {
+        return (layer, logits) -> {
+            float[] row = new float[(int) logits.getShape().get(1)];
+            for (int[] m : masked) {
+                if (m[0] == layer) {
+                    row[m[1]] = Float.NEGATIVE_INFINITY;
+                }
+            }
+            return logits.add(logits.getManager().create(row));
+        };
     }
 }
