@@ -19,15 +19,38 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"bundle", "bundleManifestSha256", "options", "selection", "seconds", "costRelativeToFrequency",
-        "spearmanWithAblation", "layers"})
+        "spearmanWithAblation", "validationChoice", "layers"})
 public record UtilityProfile(String bundle, String bundleManifestSha256, ProfileOptions options, Selection selection,
                              Map<String, Double> seconds, Map<String, Double> costRelativeToFrequency,
-                             Map<String, List<Double>> spearmanWithAblation, List<Layer> layers) {
+                             Map<String, List<Double>> spearmanWithAblation, ValidationChoice validationChoice,
+                             List<Layer> layers) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Choice of the kept pool (score, keep ratio, budget), or null when no pool was written. */
     public record Selection(String score, double keepRatio, String budget) {
+    }
+
+    /**
+     * The default score, path points K and beta of {@code agf-prior} chosen on a validation split with
+     * these scores ({@code ./moe evaluate --split validation --record-choice}); null until then.
+     *
+     * @param score              score with the best mean accuracy under {@code masked} routing
+     * @param pathPoints         K of {@code agf-path} in this profile
+     * @param beta               beta of {@code agf-prior} for that score, 0 when none beat {@code masked}
+     * @param split              the images the choice was made on
+     * @param keepRatios         keep ratios the mean is taken over
+     * @param bundles            bundles the mean is taken over
+     * @param meanMaskedAccuracy mean accuracy under {@code masked} routing by score
+     */
+    public record ValidationChoice(String score, int pathPoints, double beta, String split, List<Double> keepRatios,
+                                   List<String> bundles, Map<String, Double> meanMaskedAccuracy) {
+    }
+
+    /** This profile with {@code choice} recorded in it. */
+    public UtilityProfile withValidationChoice(ValidationChoice choice) {
+        return new UtilityProfile(bundle, bundleManifestSha256, options, selection, seconds, costRelativeToFrequency,
+                spearmanWithAblation, choice, layers);
     }
 
     /** One MoE layer. */
@@ -75,7 +98,7 @@ public record UtilityProfile(String bundle, String bundleManifestSha256, Profile
             relative.put(t.getKey(), unit > 0 ? t.getValue() / unit : null);
         }
         return new UtilityProfile(bundle, manifestSha256, options, selection, result.seconds(), relative,
-                spearman(result), layerList);
+                spearman(result), null, layerList);
     }
 
     /** Names of the scores the profile holds, in profile order. */

@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code moe evaluate}: test-split accuracy per score, keep ratio, budget and routing policy. */
@@ -51,10 +53,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<Double> taus = new ArrayList<>(List.of(0.5, 0.7, 0.9));
 
     @Option(names = "--cascade-score", description = "Score whose pools the cascade serves (default: ${DEFAULT-VALUE}).")
-    String cascadeScore = "ablation";
+    String cascadeScore = "ablation-iterative";
 
     @Option(names = "--default-score", description = "Score compared with each baseline over seeds (default: ${DEFAULT-VALUE}).")
-    String defaultScore = "ablation";
+    String defaultScore = "ablation-iterative";
 
     @Option(names = "--limit", description = "Evaluate only the first N images of the split (default: all).")
     Integer limit;
@@ -62,6 +64,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--split", description = "t10k (the test split, for the final table) or validation (training"
             + " images 55,000 to 59,999, for choosing the default score and beta) (default: ${DEFAULT-VALUE}).")
     String split = "t10k";
+
+    @Option(names = "--record-choice", description = "With --split validation: write the chosen default score,"
+            + " K and beta into each profile evaluated (field validationChoice).")
+    boolean recordChoice;
 
     @Option(names = "--data", description = "Folder with the IDX files (default: ${DEFAULT-VALUE}).")
     Path data = ProjectHome.path("data/fashion-mnist");
@@ -74,6 +80,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (!split.equals("t10k") && !split.equals("validation")) {
             throw new IllegalArgumentException("--split must be t10k or validation, got '" + split + "'");
         }
+        if (recordChoice && !split.equals("validation")) {
+            throw new IllegalArgumentException("--record-choice needs --split validation, got --split " + split
+                    + ": the test split decides nothing");
+        }
         FashionMnist.Split test = FashionMnist.read(data, split);
         int limit = this.limit == null ? test.count() : this.limit;
         if (limit < 1 || limit > test.count()) {
@@ -81,6 +91,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         List<PoolSelector.Budget> budgetKinds = budgets.stream().map(PoolSelector.Budget::parse).toList();
         List<ReportRow> rows = new ArrayList<>();
+        Map<Path, UtilityProfile> profilesRead = new LinkedHashMap<>();
         for (int i = 0; i < bundles.size(); i++) {
             Bundle bundle = Bundle.open(bundles.get(i));
             if (bundle.manifest().isReduced()) {
@@ -93,6 +104,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                         + bundles.get(i) + " first, or pass --profile");
             }
             UtilityProfile profile = UtilityProfile.read(profilePath);
+            profilesRead.put(profilePath, profile);
             List<String> chosen = scores.isEmpty() ? profile.scoreNames() : scores;
             String name = bundles.get(i).getFileName().toString();
             System.out.printf("Evaluating %s on %d %s images: %d scores x %d keep ratios x %d budgets%n", name,
@@ -112,6 +124,15 @@ public final class EvaluateCommand implements Callable<Integer> {
             ValidationChoice choice = ValidationChoice.of(rows, keeps);
             System.out.println(choice.describe());
             Files.writeString(out.resolve("validation-choice.json"), choice.toJson());
+            if (recordChoice) {
+                List<String> names = bundles.stream().map(b -> b.getFileName().toString()).toList();
+                String images = String.format("Fashion-MNIST training images 55,000 to 59,999, first %d", limit);
+                for (Map.Entry<Path, UtilityProfile> p : profilesRead.entrySet()) {
+                    p.getValue().withValidationChoice(choice.record(p.getValue().options().pathPoints(), images,
+                            keeps, names)).write(p.getKey());
+                    System.out.println("Recorded the choice in " + p.getKey());
+                }
+            }
         }
         if (bundles.size() > 1) {
             Files.writeString(out.resolve("seeds.md"), SeedSummary.markdown(rows, defaultScore));

@@ -83,7 +83,7 @@ public final class ProfileCommand implements Callable<Integer> {
 
     @Option(names = "--score", description = "Score that chooses the kept experts and the router's prior"
             + " (default: ${DEFAULT-VALUE}).")
-    String score = "ablation";
+    String score = "ablation-iterative";
 
     @Option(names = "--out", description = "Profile file to write (default: <bundle>-profile.json beside the bundle).")
     Path out;

@@ -3,6 +3,7 @@ package dev.moeserve.profiler.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.moeserve.profiler.agf.UtilityProfile;
 import dev.moeserve.profiler.report.ReportRow;
 
 import java.util.LinkedHashMap;
@@ -38,6 +39,11 @@ record ValidationChoice(String score, double beta, Map<String, Double> meanAccur
         return rows.stream().filter(r -> r.score().equals(score) && r.policy().equals(policy)
                         && (Double.isNaN(beta) || r.beta() == beta))
                 .mapToDouble(ReportRow::accuracy).average().orElse(Double.NaN);
+    }
+
+    /** The choice as recorded in a profile with path points {@code k}. */
+    UtilityProfile.ValidationChoice record(int k, String split, List<Double> keeps, List<String> bundles) {
+        return new UtilityProfile.ValidationChoice(score, k, beta, split, keeps, bundles, meanAccuracyByScore);
     }
 
     String describe() {

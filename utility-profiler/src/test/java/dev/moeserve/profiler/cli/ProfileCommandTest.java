@@ -123,4 +123,29 @@ class ProfileCommandTest {
             assertThat(files.count()).as("only kept experts' files").isEqualTo(2);
         }
     }
+    @Test
+    void negativeEliminationStepIsRejected() {
+        Run run = run("profile", "--bundle", full.toString(), "--elimination-step", "-1", "--data", data());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("eliminationStep must be at least 0, got -1");
+    }
+
+    @Test
+    void reuseProfilesAgainWhenTheProfileLacksTheChosenScore() throws Exception {
+        Path profile = dir.resolve("without-elimination.json");
+        Run first = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
+                "--path-points", "0", "--elimination-step", "0", "--out", profile.toString(), "--data", data());
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(dev.moeserve.profiler.agf.UtilityProfile.read(profile).scoreNames())
+                .doesNotContain("ablation-iterative");
+
+        Path pool = dir.resolve("eliminated-pool");
+        Run second = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
+                "--path-points", "0", "--elimination-step", "2", "--reuse", "--score", "ablation-iterative",
+                "--keep", "0.5", "--pool-out", pool.toString(), "--out", profile.toString(), "--data", data());
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(dev.moeserve.profiler.agf.UtilityProfile.read(profile).scoreNames()).contains("ablation-iterative");
+        assertThat(dev.moeserve.model.bundle.Bundle.open(pool).manifest().reducedFrom().score())
+                .isEqualTo("ablation-iterative");
+    }
 }
