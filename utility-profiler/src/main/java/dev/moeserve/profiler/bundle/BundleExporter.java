@@ -3,6 +3,7 @@ package dev.moeserve.profiler.bundle;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.moeserve.model.bundle.Accuracy;
+import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.model.bundle.BundleWriter;
 import dev.moeserve.model.bundle.Manifest;
 import dev.moeserve.model.bundle.MoeLayerSpec;
@@ -19,14 +20,17 @@ import dev.moeserve.profiler.model.VitMoe;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Writes a DJL {@link VitMoe} as a bundle: weights as safetensors, the trunk, gates and experts as ONNX
@@ -45,8 +49,54 @@ public final class BundleExporter {
                           List<double[]> priors, ReducedFrom reducedFrom) {
     }
 
-    /** Writes the bundle to {@code dir}, creating it, and returns the manifest written. */
+    /**
+     * Writes the bundle to {@code dir} and returns the manifest written. The bundle is written into a
+     * sibling folder first and then replaces {@code dir}, so that no file of an earlier bundle there (an
+     * expert the new pool drops) is left behind. An existing {@code dir} must be empty or a bundle.
+     */
     public static Manifest export(VitMoe model, Path dir, Options options) throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.exists(target) && !isEmptyOrBundle(target)) {
+            throw new IOException("refusing to replace " + target + ": it is neither empty nor a bundle (no "
+                    + Bundle.MANIFEST_FILE + "); choose another folder");
+        }
+        Path staging = target.resolveSibling(target.getFileName() + ".writing");
+        deleteRecursively(staging);
+        Manifest manifest = write(model, staging, options);
+        Path old = target.resolveSibling(target.getFileName() + ".replaced");
+        deleteRecursively(old);
+        if (Files.exists(target)) {
+            Files.move(target, old);
+        }
+        Files.move(staging, target);
+        deleteRecursively(old);
+        return manifest;
+    }
+
+    private static boolean isEmptyOrBundle(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        if (Files.isRegularFile(dir.resolve(Bundle.MANIFEST_FILE))) {
+            return true;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static Manifest write(VitMoe model, Path dir, Options options) throws IOException {
         VitMoeConfig c = model.config();
         Files.createDirectories(dir);
         Map<String, Long> parameters = new HashMap<>();

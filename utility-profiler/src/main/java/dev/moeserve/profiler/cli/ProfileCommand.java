@@ -102,6 +102,11 @@ public final class ProfileCommand implements Callable<Integer> {
         if (keep != null && !(keep > 0 && keep <= 1)) {
             throw new IllegalArgumentException("--keep must be in (0, 1], got " + keep);
         }
+        String skipped = skippedBy(chosen);
+        if (keep != null && skipped != null) {
+            throw new IllegalArgumentException("--score " + chosen.id() + " chooses the pool, but " + skipped
+                    + " skips computing it");
+        }
         DjlRuntime.configure();
         Bundle bundle = Bundle.open(bundlePath);
         Manifest manifest = bundle.manifest();
@@ -111,22 +116,20 @@ public final class ProfileCommand implements Callable<Integer> {
         String manifestSha = Sha256.of(bundle.resolve(Bundle.MANIFEST_FILE));
         try (NDManager manager = NDManager.newBaseManager()) {
             VitMoe model = BundleModels.load(bundle, manager);
-            UtilityProfile previous = reuse ? upToDate(profileFile, manifestSha, chosen.id()) : null;
+            UtilityProfile previous = reuse ? upToDate(profileFile, manifestSha, keep != null ? chosen.id() : null) : null;
             ProfileResult result = null;
-            double[][] scores;
             if (previous != null) {
                 System.out.println("Reusing the scores of " + profileFile + " (computed for this bundle)");
-                scores = previous.scores(chosen.id());
             } else {
                 FashionMnist.Split calibration = FashionMnist.read(data, split);
                 result = new UtilityProfiler(model, options).profile(manager, calibration, System.out);
                 printTimings(result.seconds());
-                scores = result.score(chosen);
             }
 
             List<List<Integer>> pools = null;
             UtilityProfile.Selection selection = null;
             if (keep != null) {
+                double[][] scores = previous != null ? previous.scores(chosen.id()) : result.score(chosen);
                 pools = PoolSelector.select(scores, keep, budgetKind, manifest.layer(0).topK(), chosen.sharedScale());
                 selection = new UtilityProfile.Selection(chosen.id(), keep, budgetKind.id());
                 writePool(model, bundle, scores, pools);
@@ -162,9 +165,20 @@ public final class ProfileCommand implements Callable<Integer> {
                 + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + score);
     }
 
+    /** The option given that turns off computing {@code score}, or null when it is computed. */
+    private String skippedBy(Score score) {
+        return switch (score) {
+            case ABLATION_ITERATIVE -> eliminationStep == 0 ? "--elimination-step 0" : null;
+            case ABLATION -> noAblation ? "--no-ablation" : null;
+            case AGF_DENSE -> noDense ? "--no-dense" : null;
+            case AGF_PATH -> pathPoints == 0 ? "--path-points 0" : null;
+            default -> null;
+        };
+    }
+
     /**
      * Returns the profile in {@code file} when it exists, was computed for the manifest with {@code sha256}
-     * and holds {@code score}; else null, and the bundle is profiled again.
+     * and holds {@code score} (when not null); else null, and the bundle is profiled again.
      */
     static UtilityProfile upToDate(Path file, String sha256, String score) throws java.io.IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
@@ -174,7 +188,7 @@ public final class ProfileCommand implements Callable<Integer> {
         if (!sha256.equals(profile.bundleManifestSha256())) {
             return null;
         }
-        if (!profile.scoreNames().contains(score)) {
+        if (score != null && !profile.scoreNames().contains(score)) {
             System.out.println(file + " has no " + score + " score; profiling again");
             return null;
         }

@@ -131,6 +131,15 @@ class ProfileCommandTest {
     }
 
     @Test
+    void poolByASkippedScoreIsRejectedBeforeProfiling() {
+        Run run = run("profile", "--bundle", full.toString(), "--keep", "0.5", "--elimination-step", "0",
+                "--data", data());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--score ablation-iterative chooses the pool, but --elimination-step 0 skips"
+                + " computing it");
+    }
+
+    @Test
     void reuseProfilesAgainWhenTheProfileLacksTheChosenScore() throws Exception {
         Path profile = dir.resolve("without-elimination.json");
         Run first = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
