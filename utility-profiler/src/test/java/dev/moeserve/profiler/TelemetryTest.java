@@ -57,7 +57,7 @@ class TelemetryTest {
         assertThat(telemetryFolder(home)).doesNotExist();
     }
 
-    /** Where ONNX Runtime 1.29 keeps its device id: under XDG_CACHE_HOME, which each child points into its home. */
+    /** Returns where ONNX Runtime 1.29 keeps its device id: XDG_CACHE_HOME, which each child points into its home. */
     private static Path telemetryFolder(Path home) {
         return home.resolve(".cache/Microsoft");
     }
@@ -87,7 +87,7 @@ class TelemetryTest {
                 TelemetryProbe.class.getName(), mode, argument);
         builder.environment().remove("ORT_DISABLE_TELEMETRY");
         builder.environment().put("HOME", home.toString());
-        // ONNX Runtime prefers XDG_CACHE_HOME to HOME/.cache; a machine that sets it would hide the write.
+        // ONNX Runtime prefers XDG_CACHE_HOME to HOME/.cache, so a machine that sets it would hide the write.
         builder.environment().put("XDG_CACHE_HOME", home.resolve(".cache").toString());
         builder.redirectErrorStream(true);
         builder.redirectOutput(dir.resolve(mode + ".log").toFile());

@@ -21,8 +21,8 @@ import java.util.List;
  * {@code ablation-iterative}: backward elimination by exact ablation. Each round masks the experts removed
  * so far, measures for every remaining expert the calibration loss increase when it is masked as well
  * (one forward from its layer on, tokens re-routed), and removes the {@code step} experts whose removal
- * costs least, never leaving a layer with fewer than top-k experts. Rounds go on until every layer holds
- * exactly top-k experts.
+ * costs least, never leaving a layer with fewer than top-k experts. Rounds go on until every layer has
+ * exactly top-k experts left.
  *
  * <p>Single-expert ablation measures each expert against the full model, so it cannot see that two
  * experts cover for each other and losing both costs much more than the sum. Elimination re-measures
@@ -61,13 +61,14 @@ final class IterativeAblation {
         int[] left = new int[layers];
         Arrays.fill(left, experts);
         double[][] order = new double[layers][experts];
-        int position = 0;
         int removable = layers * (experts - config.topK());
-        double[][] cost = new double[layers][experts];
+
         int rounds = (removable + step - 1) / step + 1;
         ProgressLine progress = out == null ? null : new ProgressLine(out, "eliminate", rounds);
         long started = System.nanoTime();
+        int position = 0;
         int round = 0;
+        double[][] cost;
         while (true) {
             cost = costs(manager, batches, removed, position == removable ? null : left);
             round++;
@@ -77,19 +78,8 @@ final class IterativeAblation {
             if (position == removable) {
                 break;
             }
-            List<int[]> candidates = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                for (int e = 0; e < experts; e++) {
-                    if (!removed[l][e]) {
-                        candidates.add(new int[] {l, e});
-                    }
-                }
-            }
-            double[][] measured = cost;
-            candidates.sort(Comparator.comparingDouble((int[] c) -> measured[c[0]][c[1]])
-                    .thenComparingInt(c -> c[0]).thenComparingInt(c -> c[1]));
             int removedThisRound = 0;
-            for (int[] c : candidates) {
+            for (int[] c : cheapestFirst(cost, removed)) {
                 if (removedThisRound == step) {
                     break;
                 }
@@ -105,22 +95,27 @@ final class IterativeAblation {
             progress.finish(String.format("%d rounds of %d in %.1f s", round, step,
                     (System.nanoTime() - started) / 1e9));
         }
-        // Survivors rank above every removed expert, the costliest to remove last.
-        List<int[]> survivors = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            for (int e = 0; e < experts; e++) {
-                if (!removed[l][e]) {
-                    survivors.add(new int[] {l, e});
-                }
-            }
-        }
-        double[][] last = cost;
-        survivors.sort(Comparator.comparingDouble((int[] c) -> last[c[0]][c[1]])
-                .thenComparingInt(c -> c[0]).thenComparingInt(c -> c[1]));
-        for (int[] c : survivors) {
+
+        // Survivors rank above every removed expert, and the costliest to remove ranks highest.
+        for (int[] c : cheapestFirst(cost, removed)) {
             order[c[0]][c[1]] = ++position;
         }
         return order;
+    }
+
+    /** Returns the experts not yet removed, from the cheapest to remove to the costliest. */
+    private static List<int[]> cheapestFirst(double[][] cost, boolean[][] removed) {
+        List<int[]> remaining = new ArrayList<>();
+        for (int l = 0; l < removed.length; l++) {
+            for (int e = 0; e < removed[l].length; e++) {
+                if (!removed[l][e]) {
+                    remaining.add(new int[] {l, e});
+                }
+            }
+        }
+        remaining.sort(Comparator.comparingDouble((int[] c) -> cost[c[0]][c[1]])
+                .thenComparingInt(c -> c[0]).thenComparingInt(c -> c[1]));
+        return remaining;
     }
 
     /**

@@ -165,7 +165,7 @@ public final class ProfileCommand implements Callable<Integer> {
                 + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + score);
     }
 
-    /** The option given that turns off computing {@code score}, or null when it is computed. */
+    /** Returns the option given that turns off computing {@code score}, or null when it is computed. */
     private String skippedBy(Score score) {
         return switch (score) {
             case ABLATION_ITERATIVE -> eliminationStep == 0 ? "--elimination-step 0" : null;
@@ -178,7 +178,7 @@ public final class ProfileCommand implements Callable<Integer> {
 
     /**
      * Returns the profile in {@code file} when it exists, was computed for the manifest with {@code sha256}
-     * and holds {@code score} (when not null); else null, and the bundle is profiled again.
+     * and contains {@code score} (when not null); else null, and the bundle is profiled again.
      */
     static UtilityProfile upToDate(Path file, String sha256, String score) throws java.io.IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {

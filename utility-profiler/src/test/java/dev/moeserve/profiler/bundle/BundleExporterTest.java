@@ -32,7 +32,7 @@ class BundleExporterTest {
     }
 
     @Test
-    void aNewPoolReplacesTheOldOneWithoutLeavingItsExperts() throws Exception {
+    void exportReplacesOldPoolFiles() throws Exception {
         DjlRuntime.configure();
         Path target = dir.resolve("pool");
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -52,7 +52,7 @@ class BundleExporterTest {
     }
 
     @Test
-    void aFolderThatIsNotABundleIsNotReplaced() throws Exception {
+    void exportRejectsNonBundleFolder() throws Exception {
         DjlRuntime.configure();
         Path target = Files.createDirectories(dir.resolve("notes"));
         Files.writeString(target.resolve("todo.txt"), "keep me");
