@@ -25,6 +25,17 @@ public interface ExpertBackend extends AutoCloseable {
     /** The experts this backend can serve. */
     Set<ExpertId> experts();
 
+    /**
+     * Returns the experts of {@code required} that this backend cannot serve now. The in-process pool can
+     * serve every expert it loaded; a remote backend also leaves out experts whose workers all failed
+     * their last call or health probe.
+     */
+    default Set<ExpertId> unavailable(Set<ExpertId> required) {
+        Set<ExpertId> missing = new java.util.TreeSet<>(required);
+        missing.removeAll(experts());
+        return missing;
+    }
+
     /** Bytes of expert weights loaded (the sum of the experts' ONNX file sizes). */
     long weightBytes();
 

@@ -57,11 +57,15 @@ public final class RemoteExpertBackend implements ExpertBackend {
     private final List<WorkerLink> workers;
     private final RemoteOptions options;
     private volatile ExpertRoutes routes;
+    /** The last ListExperts response of every worker that ever answered, kept while it is down. */
+    private final Map<WorkerLink, ListExpertsResponse> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long probeTimer = -1;
     private final AtomicLong turns = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private final FailureLog retries = new FailureLog(LOG);
+    private final Map<WorkerLink, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
 
     private RemoteExpertBackend(Vertx vertx, boolean ownsVertx, GrpcClient client, List<WorkerLink> workers,
                                 RemoteOptions options) {
@@ -132,42 +136,109 @@ public final class RemoteExpertBackend implements ExpertBackend {
             }
             throw new BackendFailureException("connecting to the expert workers failed: " + cause, cause);
         }
+        if (!options.probeInterval().isZero()) {
+            backend.probeTimer = vertx.setPeriodic(options.probeInterval().toMillis(), id -> backend.probe());
+        }
         return backend;
     }
 
     /**
-     * Calls ListExperts on every worker again and replaces the routes. When no worker responds, the
-     * future fails with {@link BackendFailureException} and the previous routes stay.
+     * Calls ListExperts on every worker again and rebuilds the routes from the last response of every
+     * worker that ever answered. A worker that does not answer counts as down until it does. When no
+     * worker has ever answered, the future fails with {@link BackendFailureException}.
      */
     public CompletableFuture<Void> refresh() {
+        return listAll().transform(done -> {
+            List<String> unreachable = unreachable();
+            if (known.isEmpty()) {
+                return Future.<Void>failedFuture(new BackendFailureException(
+                        "no expert worker responded to ListExperts: " + String.join(", ", unreachable)));
+            }
+            if (!unreachable.isEmpty()) {
+                LOG.warn("Expert workers {} did not respond to ListExperts; until they do, their experts are"
+                        + " served by other workers or not at all", unreachable);
+            }
+            LOG.info("Expert routes: {} experts on {} of {} workers", routes.all().size(),
+                    workers.size() - unreachable.size(), workers.size());
+            return Future.<Void>succeededFuture();
+        }).toCompletionStage().toCompletableFuture();
+    }
+
+    /** Asks every worker ListExperts and updates routes and health, logging only workers that changed state. */
+    private void probe() {
+        if (closing.get()) {
+            return;
+        }
+        Map<WorkerLink, Boolean> wasDown = new LinkedHashMap<>();
+        for (WorkerLink worker : workers) {
+            wasDown.put(worker, worker.down());
+        }
+        listAll().onComplete(done -> {
+            for (Map.Entry<WorkerLink, Boolean> before : wasDown.entrySet()) {
+                WorkerLink worker = before.getKey();
+                if (before.getValue() && !worker.down()) {
+                    LOG.info("Expert worker {} answers again", worker.address());
+                } else if (!before.getValue() && worker.down()) {
+                    LOG.warn("Expert worker {} did not answer its health probe", worker.address());
+                }
+            }
+        });
+    }
+
+    /** Calls ListExperts on every worker, records who answered, and rebuilds the routes. */
+    private Future<Void> listAll() {
         Map<WorkerLink, Future<ListExpertsResponse>> calls = new LinkedHashMap<>();
         for (WorkerLink worker : workers) {
             calls.put(worker, worker.listExperts(options.callDeadline()));
         }
         return Future.join(new ArrayList<>(calls.values())).transform(done -> {
-            Map<WorkerLink, ListExpertsResponse> answers = new LinkedHashMap<>();
-            List<String> unreachable = new ArrayList<>();
             for (Map.Entry<WorkerLink, Future<ListExpertsResponse>> call : calls.entrySet()) {
+                WorkerLink worker = call.getKey();
                 if (call.getValue().succeeded()) {
-                    answers.put(call.getKey(), call.getValue().result());
+                    known.put(worker, call.getValue().result());
+                    worker.markHealthy();
                 } else {
-                    unreachable.add(call.getKey().address() + " (" + call.getValue().cause().getMessage() + ")");
+                    worker.markFailed();
+                    failures.put(worker, call.getValue().cause().getMessage());
                 }
             }
-            if (answers.isEmpty()) {
-                return Future.failedFuture(new BackendFailureException(
-                        "no expert worker responded to ListExperts: " + String.join(", ", unreachable)));
+            Map<WorkerLink, ListExpertsResponse> answers = new LinkedHashMap<>();
+            for (WorkerLink worker : workers) {
+                ListExpertsResponse answer = known.get(worker);
+                if (answer != null) {
+                    answers.put(worker, answer);
+                }
             }
-            ExpertRoutes next = ExpertRoutes.of(answers);
-            routes = next;
-            if (!unreachable.isEmpty()) {
-                LOG.warn("Expert workers {} did not respond to ListExperts, so their experts are unknown until "
-                        + "the next refresh", unreachable);
+            if (!answers.isEmpty()) {
+                routes = ExpertRoutes.of(answers);
             }
-            LOG.info("Expert routes: {} experts on {} of {} workers", next.all().size(), answers.size(),
-                    workers.size());
             return Future.<Void>succeededFuture();
-        }).toCompletionStage().toCompletableFuture();
+        });
+    }
+
+    /** Returns the workers down now, each with the error of its last failed ListExperts call. */
+    private List<String> unreachable() {
+        List<String> out = new ArrayList<>();
+        for (WorkerLink worker : workers) {
+            if (worker.down()) {
+                out.add(worker.address() + " (" + failures.getOrDefault(worker, "failed a call") + ")");
+            }
+        }
+        return out;
+    }
+
+    /** Returns the experts of {@code required} that no worker holds or whose workers are all down. */
+    @Override
+    public Set<ExpertId> unavailable(Set<ExpertId> required) {
+        ExpertRoutes current = routes;
+        Set<ExpertId> missing = new java.util.TreeSet<>();
+        for (ExpertId id : required) {
+            ExpertRoutes.Route route = current == null ? null : current.route(id);
+            if (route == null || route.holders().stream().allMatch(WorkerLink::down)) {
+                missing.add(id);
+            }
+        }
+        return missing;
     }
 
     @Override
@@ -233,6 +304,9 @@ public final class RemoteExpertBackend implements ExpertBackend {
     public void close() {
         if (!closing.compareAndSet(false, true)) {
             return;
+        }
+        if (probeTimer >= 0) {
+            vertx.cancelTimer(probeTimer);
         }
         if (inFlight.get() == 0) {
             idle.complete(null);

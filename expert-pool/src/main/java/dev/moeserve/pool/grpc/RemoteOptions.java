@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param failureBackoff  how long a worker that failed a call is tried after the other workers that hold
  *                        the same expert
  * @param closeTimeout    how long {@link RemoteExpertBackend#close()} waits for calls in flight
+ * @param probeInterval   how often every worker is asked ListExperts, to notice workers that stop, come
+ *                        back or start late; zero turns the probes off
  */
 public record RemoteOptions(Duration callDeadline, Duration connectTimeout, long maxMessageBytes,
-                            Duration failureBackoff, Duration closeTimeout) {
+                            Duration failureBackoff, Duration closeTimeout, Duration probeInterval) {
 
     /** Default deadline of a call to one worker: 5 s. */
     public static final Duration DEFAULT_CALL_DEADLINE = Duration.ofSeconds(5);
@@ -31,11 +33,15 @@ public record RemoteOptions(Duration callDeadline, Duration connectTimeout, long
     /** Default time {@code close()} waits for calls in flight: 30 s. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Default interval of the ListExperts probes: 5 s. */
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
+
     public RemoteOptions {
         Objects.requireNonNull(callDeadline, "callDeadline");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(failureBackoff, "failureBackoff");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
+        Objects.requireNonNull(probeInterval, "probeInterval");
         if (callDeadline.toMillis() < 1) {
             throw new IllegalArgumentException("callDeadline must be at least 1 ms, got " + callDeadline);
         }
@@ -51,6 +57,10 @@ public record RemoteOptions(Duration callDeadline, Duration connectTimeout, long
         }
         if (closeTimeout.isNegative()) {
             throw new IllegalArgumentException("closeTimeout must not be negative, got " + closeTimeout);
+        }
+        if (probeInterval.isNegative() || (!probeInterval.isZero() && probeInterval.toMillis() < 1)) {
+            throw new IllegalArgumentException("probeInterval must be zero (off) or at least 1 ms, got "
+                    + probeInterval);
         }
     }
 
@@ -72,6 +82,7 @@ public record RemoteOptions(Duration callDeadline, Duration connectTimeout, long
         private long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Duration failureBackoff = DEFAULT_FAILURE_BACKOFF;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
 
         private Builder() {
         }
@@ -101,13 +112,19 @@ public record RemoteOptions(Duration callDeadline, Duration connectTimeout, long
             return this;
         }
 
+        public Builder probeInterval(Duration interval) {
+            this.probeInterval = interval;
+            return this;
+        }
+
         /**
          * Builds the options.
          *
          * @throws IllegalArgumentException naming the first field out of range and its value
          */
         public RemoteOptions build() {
-            return new RemoteOptions(callDeadline, connectTimeout, maxMessageBytes, failureBackoff, closeTimeout);
+            return new RemoteOptions(callDeadline, connectTimeout, maxMessageBytes, failureBackoff, closeTimeout,
+                    probeInterval);
         }
     }
 }

@@ -58,6 +58,11 @@ final class WorkerLink {
         failedRecently = false;
     }
 
+    /** Returns whether the worker's last call or probe failed and none succeeded since. */
+    boolean down() {
+        return failedRecently;
+    }
+
     /** Returns whether the worker failed a call less than {@code backoff} ago and none succeeded since. */
     boolean failedWithin(Duration backoff) {
         return failedRecently && System.nanoTime() - failedAtNanos < backoff.toNanos();

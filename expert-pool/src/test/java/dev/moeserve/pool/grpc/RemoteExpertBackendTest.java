@@ -153,6 +153,57 @@ class RemoteExpertBackendTest {
     }
 
     @Test
+    void probesTrackWorkerThatStopsAndReturns() throws Exception {
+        RemoteOptions options = RemoteOptions.builder().probeInterval(Duration.ofMillis(100)).build();
+        int port = freePort();
+        try (ExpertWorkerServer first = worker(PoolOptions.defaults(), SHARED)) {
+            ExpertWorkerServer second = worker(PoolOptions.defaults(), port, ONLY_ON_SECOND);
+            try (RemoteExpertBackend remote = RemoteExpertBackend.connect(
+                    List.of(first.address(), second.address()), options)) {
+                java.util.Set<ExpertId> both = java.util.Set.of(SHARED, ONLY_ON_SECOND);
+                assertThat(remote.unavailable(both)).isEmpty();
+
+                second.close();
+                awaitUnavailable(remote, both, java.util.Set.of(ONLY_ON_SECOND));
+
+                second = worker(PoolOptions.defaults(), port, ONLY_ON_SECOND);
+                awaitUnavailable(remote, both, java.util.Set.of());
+                assertThat(remote.run(ONLY_ON_SECOND, ExpertFixtures.tokens(5, 2), 2, WIDTH).get(30, TimeUnit.SECONDS))
+                        .hasSize(2 * WIDTH);
+            } finally {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void probesFindWorkerThatStartsLate() throws Exception {
+        RemoteOptions options = RemoteOptions.builder().probeInterval(Duration.ofMillis(100)).build();
+        String late = "127.0.0.1:" + freePort();
+        try (ExpertWorkerServer first = worker(PoolOptions.defaults(), SHARED);
+             RemoteExpertBackend remote = RemoteExpertBackend.connect(List.of(first.address(), late), options)) {
+            assertThat(remote.experts()).containsExactly(SHARED);
+            assertThat(remote.unavailable(java.util.Set.of(ONLY_ON_SECOND))).containsExactly(ONLY_ON_SECOND);
+
+            try (ExpertWorkerServer second = worker(PoolOptions.defaults(),
+                    Integer.parseInt(late.substring(late.indexOf(':') + 1)), ONLY_ON_SECOND)) {
+                awaitUnavailable(remote, java.util.Set.of(ONLY_ON_SECOND), java.util.Set.of());
+                assertThat(remote.experts()).containsExactlyInAnyOrder(SHARED, ONLY_ON_SECOND);
+            }
+        }
+    }
+
+    /** Waits up to 30 s for the probes to report {@code expected} as unavailable among {@code required}. */
+    private static void awaitUnavailable(RemoteExpertBackend remote, java.util.Set<ExpertId> required,
+                                         java.util.Set<ExpertId> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!remote.unavailable(required).equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(remote.unavailable(required)).isEqualTo(expected);
+    }
+
+    @Test
     void connectFailsWhenNoWorkerResponds() throws IOException {
         String address = "127.0.0.1:" + freePort();
 
@@ -167,6 +218,11 @@ class RemoteExpertBackendTest {
         assertThatThrownBy(() -> RemoteExpertBackend.connect(List.of("localhost")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("host:port");
+    }
+
+    private static ExpertWorkerServer worker(PoolOptions options, int port, ExpertId... experts) {
+        LocalExpertPool pool = LocalExpertPool.fromBundle(bundle, ExpertSelection.of(List.of(experts)), options);
+        return ExpertWorkerServer.start(pool, WorkerOptions.builder().port(port).build());
     }
 
     private static ExpertWorkerServer worker(PoolOptions options, ExpertId... experts) {

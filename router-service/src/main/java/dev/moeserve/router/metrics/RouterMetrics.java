@@ -100,6 +100,14 @@ public final class RouterMetrics {
         }
     }
 
+    /** Registers {@code moe.backend.experts.unavailable}, read from {@code unavailable} at every scrape. */
+    public void unavailableExperts(IntSupplier unavailable) {
+        Gauge.builder("moe.backend.experts.unavailable", unavailable::getAsInt)
+                .description("Experts the backend held at start that no healthy worker serves now")
+                .tag("model", model)
+                .register(registry);
+    }
+
     /** Registers {@code moe.requests.active}, read from {@code active}. */
     public void activeRequests(IntSupplier active) {
         Gauge.builder("moe.requests.active", active::getAsInt)

@@ -99,6 +99,7 @@ public final class RouterServer implements AutoCloseable {
     public static RouterServer start(ServingModel model, RouterOptions options, PrometheusMeterRegistry registry) {
         RouterMetrics metrics = new RouterMetrics(registry, model.manifest(), System::nanoTime);
         metrics.backendExperts(model.backend()::experts);
+        metrics.unavailableExperts(() -> model.unavailableExperts().size());
         byte[] policiesContent = options.policiesFile() == null ? null : PolicyFiles.readBytes(options.policiesFile());
         PolicyTable table = policyTable(model, options, policiesContent, metrics);
 

@@ -174,13 +174,11 @@ public final class InferenceService {
     }
 
     /**
-     * Returns whether the service accepts requests: not shutting down.
-     *
-     * <p>NOTE: backend health is not part of it, so a router whose remote workers are all down still
-     * reports ready, and its requests fail with 503.
+     * Returns whether the service accepts requests: not shutting down, and the expert backend can still
+     * serve every expert it held at start (with remote workers, at least one worker of each answers).
      */
     public boolean ready() {
-        return !closing;
+        return !closing && model.unavailableExperts().isEmpty();
     }
 
     public ServingModel model() {

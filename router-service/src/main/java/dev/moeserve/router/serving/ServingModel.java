@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -36,12 +37,22 @@ public final class ServingModel implements AutoCloseable {
     private final ReducedPool pool;
     private final TrunkModel trunk;
     private final ExpertBackend backend;
+    private final Set<ExpertId> startExperts;
 
     private ServingModel(Bundle bundle, ReducedPool pool, TrunkModel trunk, ExpertBackend backend) {
         this.bundle = bundle;
         this.pool = pool;
         this.trunk = trunk;
         this.backend = backend;
+        this.startExperts = Set.copyOf(backend.experts());
+    }
+
+    /**
+     * Returns the experts the backend held when the model was loaded but cannot serve now, for example
+     * because every worker that holds them is down. Empty while the router can serve as it started.
+     */
+    public Set<ExpertId> unavailableExperts() {
+        return backend.unavailable(startExperts);
     }
 
     /**

@@ -4,7 +4,10 @@ import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.pool.LocalExpertPool;
 import dev.moeserve.pool.PoolOptions;
 import dev.moeserve.pool.grpc.ExpertWorkerServer;
+import dev.moeserve.pool.grpc.RemoteExpertBackend;
+import dev.moeserve.pool.grpc.RemoteOptions;
 import dev.moeserve.pool.grpc.WorkerOptions;
+import dev.moeserve.router.inference.TrunkModel;
 import dev.moeserve.router.policy.PolicyConfigException;
 import dev.moeserve.router.policy.PolicySpec;
 import dev.moeserve.router.policy.TableSpec;
@@ -20,7 +23,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -70,6 +75,53 @@ class RemoteWorkersTest {
                         .isEqualTo("masked");
             }
         }
+    }
+
+    @Test
+    void readinessFollowsWorkerHealth() throws Exception {
+        Path full = TestBundles.writeFull(dir.resolve("full"), 15);
+        Bundle bundle = Bundle.open(full);
+        int port = freePort();
+        ExpertWorkerServer worker = worker(full, port);
+        RemoteExpertBackend backend = RemoteExpertBackend.connect(List.of(worker.address()),
+                RemoteOptions.builder().probeInterval(Duration.ofMillis(100)).build());
+        try (RouterFixture router = RouterFixture.start(ServingModel.of(bundle, null, TrunkModel.load(bundle), backend),
+                RouterFixture.options())) {
+            assertThat(router.get("/v2/health/ready").statusCode()).isEqualTo(200);
+
+            worker.close();
+            awaitReadyStatus(router, 400);
+            assertThat(router.get("/v2/health/live").statusCode()).as("still live").isEqualTo(200);
+            assertThat(router.get("/metrics").bodyAsString())
+                    .contains("moe_backend_experts_unavailable{model=\"" + bundle.manifest().name() + "\"} "
+                            + router.model().backend().experts().size() + ".0");
+
+            worker = worker(full, port);
+            awaitReadyStatus(router, 200);
+            assertThat(router.infer(TestImages.fp32Request(TestImages.floats(2, 3), 2)).statusCode()).isEqualTo(200);
+        } finally {
+            worker.close();
+        }
+    }
+
+    /** Polls {@code /v2/health/ready} for up to 30 s until it answers {@code status}. */
+    private static void awaitReadyStatus(RouterFixture router, int status) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (router.get("/v2/health/ready").statusCode() != status && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(router.get("/v2/health/ready").statusCode()).isEqualTo(status);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static ExpertWorkerServer worker(Path bundle, int port) {
+        LocalExpertPool pool = LocalExpertPool.fromBundle(Bundle.open(bundle), PoolOptions.defaults());
+        return ExpertWorkerServer.start(pool, WorkerOptions.builder().host("127.0.0.1").port(port).build());
     }
 
     private static ExpertWorkerServer worker(Path bundle) {
