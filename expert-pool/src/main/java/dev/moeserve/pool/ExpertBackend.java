@@ -27,8 +27,8 @@ public interface ExpertBackend extends AutoCloseable {
 
     /**
      * Returns the experts of {@code required} that this backend cannot serve now. The in-process pool can
-     * serve every expert it loaded; a remote backend also leaves out experts whose workers all failed
-     * their last call or health probe.
+     * serve every expert it loaded. A remote backend also counts experts whose workers all failed their
+     * last call or health probe.
      */
     default Set<ExpertId> unavailable(Set<ExpertId> required) {
         Set<ExpertId> missing = new java.util.TreeSet<>(required);

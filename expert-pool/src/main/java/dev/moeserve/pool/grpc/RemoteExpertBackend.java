@@ -57,7 +57,7 @@ public final class RemoteExpertBackend implements ExpertBackend {
     private final List<WorkerLink> workers;
     private final RemoteOptions options;
     private volatile ExpertRoutes routes;
-    /** The last ListExperts response of every worker that ever answered, kept while it is down. */
+    /** The last ListExperts response of every worker that ever responded, kept while it is down. */
     private final Map<WorkerLink, ListExpertsResponse> known = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long probeTimer = -1;
     private final AtomicLong turns = new AtomicLong();
@@ -144,8 +144,8 @@ public final class RemoteExpertBackend implements ExpertBackend {
 
     /**
      * Calls ListExperts on every worker again and rebuilds the routes from the last response of every
-     * worker that ever answered. A worker that does not answer counts as down until it does. When no
-     * worker has ever answered, the future fails with {@link BackendFailureException}.
+     * worker that ever responded. A worker that does not respond counts as down until it does. When no
+     * worker has ever responded, the future fails with {@link BackendFailureException}.
      */
     public CompletableFuture<Void> refresh() {
         return listAll().transform(done -> {
@@ -185,7 +185,7 @@ public final class RemoteExpertBackend implements ExpertBackend {
         });
     }
 
-    /** Calls ListExperts on every worker, records who answered, and rebuilds the routes. */
+    /** Calls ListExperts on every worker, records which ones responded, and rebuilds the routes. */
     private Future<Void> listAll() {
         Map<WorkerLink, Future<ListExpertsResponse>> calls = new LinkedHashMap<>();
         for (WorkerLink worker : workers) {
@@ -227,7 +227,7 @@ public final class RemoteExpertBackend implements ExpertBackend {
         return out;
     }
 
-    /** Returns the experts of {@code required} that no worker holds or whose workers are all down. */
+    /** Returns the experts of {@code required} that no worker has loaded or whose workers are all down. */
     @Override
     public Set<ExpertId> unavailable(Set<ExpertId> required) {
         ExpertRoutes current = routes;

@@ -49,7 +49,7 @@ public final class ServingModel implements AutoCloseable {
 
     /**
      * Returns the experts the backend held when the model was loaded but cannot serve now, for example
-     * because every worker that holds them is down. Empty while the router can serve as it started.
+     * because every worker that loaded them is down. Empty while the router can serve as it started.
      */
     public Set<ExpertId> unavailableExperts() {
         return backend.unavailable(startExperts);

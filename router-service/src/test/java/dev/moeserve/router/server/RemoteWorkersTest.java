@@ -104,7 +104,7 @@ class RemoteWorkersTest {
         }
     }
 
-    /** Polls {@code /v2/health/ready} for up to 30 s until it answers {@code status}. */
+    /** Polls {@code /v2/health/ready} for up to 30 s until it returns {@code status}. */
     private static void awaitReadyStatus(RouterFixture router, int status) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (router.get("/v2/health/ready").statusCode() != status && System.nanoTime() < deadline) {
