@@ -55,7 +55,7 @@ public final class TrainCommand implements Callable<Integer> {
             + " initialisation; with --epochs 0 the model is only evaluated and exported.")
     Path initialWeights;
 
-    @Option(names = "--version", description = "Model version written to the manifest (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model-version", description = "Model version written to the manifest (default: ${DEFAULT-VALUE}).")
     String modelVersion = "1";
 
     @Override

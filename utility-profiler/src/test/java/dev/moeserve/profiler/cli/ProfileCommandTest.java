@@ -157,4 +157,18 @@ class ProfileCommandTest {
         assertThat(dev.moeserve.model.bundle.Bundle.open(pool).manifest().reducedFrom().score())
                 .isEqualTo("ablation-iterative");
     }
+    @Test
+    void everySubcommandPrintsHelp() {
+        for (String command : List.of("train", "profile", "evaluate")) {
+            CommandLine cli = ProfilerCli.commandLine();
+            StringWriter out = new StringWriter();
+            cli.setOut(new PrintWriter(out));
+            cli.setErr(new PrintWriter(new StringWriter()));
+
+            int code = cli.execute(command, "--help");
+
+            assertThat(code).as(command + " --help exit code").isZero();
+            assertThat(out.toString()).as(command + " --help").contains("Usage: moe " + command);
+        }
+    }
 }
