@@ -118,7 +118,15 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             running = start();
         } catch (RuntimeException e) {
-            LOG.error("The router did not start: {}", e.getMessage(), e);
+            // Bad input (a bundle, a policy file, an option, unreachable workers) needs its message, not a trace.
+            boolean userError = e instanceof IllegalArgumentException
+                    || e instanceof dev.moeserve.model.bundle.BundleException
+                    || e instanceof BackendFailureException;
+            if (userError) {
+                LOG.error("The router did not start: {}", e.getMessage());
+            } else {
+                LOG.error("The router did not start: {}", e.getMessage(), e);
+            }
             System.err.println("error: " + e.getMessage());
             return 1;
         }

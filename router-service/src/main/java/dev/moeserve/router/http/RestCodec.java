@@ -58,9 +58,11 @@ final class RestCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (root == null || !root.isObject()) {
-            throw new InvalidRequestException("request body must be a JSON object, got "
-                    + (root == null ? "nothing" : root.getNodeType()));
+        if (root == null || root.isMissingNode()) {
+            throw new InvalidRequestException("request body must be a JSON object, got an empty body");
+        }
+        if (!root.isObject()) {
+            throw new InvalidRequestException("request body must be a JSON object, got " + root.getNodeType());
         }
         String id = optionalString(root, "id");
         JsonNode inputs = root.get("inputs");

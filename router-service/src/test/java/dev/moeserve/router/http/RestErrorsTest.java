@@ -58,6 +58,7 @@ class RestErrorsTest {
                 Arguments.of("NaN token", valid.encode().replaceFirst("\\d\\.\\d+", "NaN"), "not valid JSON"),
                 Arguments.of("trailing content", valid.encode() + " {}", "not valid JSON"),
                 Arguments.of("array body", "[1, 2]", "must be a JSON object, got ARRAY"),
+                Arguments.of("empty body", "", "must be a JSON object, got an empty body"),
                 Arguments.of("no inputs", "{}", "inputs must be an array with exactly one tensor ('images'), got none"),
                 Arguments.of("two inputs", new JsonObject().put("inputs", new JsonArray()
                         .add(tensor(valid)).add(tensor(valid))).encode(), "got 2 tensors"),

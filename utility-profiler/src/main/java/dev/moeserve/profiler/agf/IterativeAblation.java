@@ -63,7 +63,9 @@ final class IterativeAblation {
         double[][] order = new double[layers][experts];
         int removable = layers * (experts - config.topK());
 
-        int rounds = (removable + step - 1) / step + 1;
+        // A step above the removable count removes everything removable in one round.
+        int perRound = Math.min(step, Math.max(1, removable));
+        int rounds = (removable + perRound - 1) / perRound + 1;
         ProgressLine progress = out == null ? null : new ProgressLine(out, "eliminate", rounds);
         long started = System.nanoTime();
         int position = 0;
@@ -80,7 +82,7 @@ final class IterativeAblation {
             }
             int removedThisRound = 0;
             for (int[] c : cheapestFirst(cost, removed)) {
-                if (removedThisRound == step) {
+                if (removedThisRound == perRound) {
                     break;
                 }
                 if (left[c[0]] > config.topK()) {
@@ -92,7 +94,7 @@ final class IterativeAblation {
             }
         }
         if (progress != null) {
-            progress.finish(String.format("%d rounds of %d in %.1f s", round, step,
+            progress.finish(String.format("%d rounds of %d in %.1f s", round, perRound,
                     (System.nanoTime() - started) / 1e9));
         }
 

@@ -40,19 +40,19 @@ public record ProfileOptions(int batches, int batchSize, boolean labelFree, long
 
     public ProfileOptions {
         if (batches < 1) {
-            throw new IllegalArgumentException("batches must be at least 1, got " + batches);
+            throw new IllegalArgumentException("batches (--batches) must be at least 1, got " + batches);
         }
         if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+            throw new IllegalArgumentException("batch size (--batch-size) must be at least 1, got " + batchSize);
         }
         if (pathBatches < 1 || pathBatches > batches) {
-            throw new IllegalArgumentException("pathBatches must be between 1 and " + batches + ", got " + pathBatches);
+            throw new IllegalArgumentException("path batches (--path-batches) must be between 1 and " + batches + ", got " + pathBatches);
         }
         if (eliminationStep < 0) {
-            throw new IllegalArgumentException("eliminationStep must be at least 0, got " + eliminationStep);
+            throw new IllegalArgumentException("elimination step (--elimination-step) must be at least 0, got " + eliminationStep);
         }
         if (pathPoints < 0) {
-            throw new IllegalArgumentException("pathPoints must be at least 0, got " + pathPoints);
+            throw new IllegalArgumentException("path points (--path-points) must be at least 0, got " + pathPoints);
         }
     }
 

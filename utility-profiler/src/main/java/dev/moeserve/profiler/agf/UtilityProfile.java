@@ -37,17 +37,33 @@ public record UtilityProfile(String bundle, String bundleManifestSha256, Profile
      *
      * @param score              score with the best mean accuracy under {@code masked} routing
      * @param pathPoints         K of {@code agf-path} in this profile
-     * @param beta               beta of {@code agf-prior} for that score, 0 when none beat {@code masked}
+     * @param beta               beta of {@code agf-prior} for that score, 0 when none tried beats
+     *                           {@code masked}, null when none was tried
      * @param split              the images the choice was made on
      * @param keepRatios         keep ratios the mean is taken over
      * @param bundles            bundles the mean is taken over
      * @param meanMaskedAccuracy mean accuracy under {@code masked} routing by score
      */
-    public record ValidationChoice(String score, int pathPoints, double beta, String split, List<Double> keepRatios,
+    public record ValidationChoice(String score, int pathPoints, Double beta, String split, List<Double> keepRatios,
                                    List<String> bundles, Map<String, Double> meanMaskedAccuracy) {
     }
 
-    /** This profile with {@code choice} recorded in it. */
+    /** Returns this profile with {@code selection} recorded and the experts of {@code pools} marked kept. */
+    public UtilityProfile withSelection(Selection selection, List<List<Integer>> pools) {
+        List<Layer> marked = new ArrayList<>();
+        for (Layer layer : layers) {
+            List<Expert> experts = new ArrayList<>();
+            for (Expert e : layer.experts()) {
+                boolean kept = pools.get(layer.index()).contains(e.index());
+                experts.add(new Expert(e.index(), e.routedShare(), kept, e.scores(), e.ranks()));
+            }
+            marked.add(new Layer(layer.index(), experts));
+        }
+        return new UtilityProfile(bundle, bundleManifestSha256, options, selection, seconds, costRelativeToFrequency,
+                spearmanWithAblation, validationChoice, marked);
+    }
+
+    /** Returns this profile with {@code choice} recorded in it. */
     public UtilityProfile withValidationChoice(ValidationChoice choice) {
         return new UtilityProfile(bundle, bundleManifestSha256, options, selection, seconds, costRelativeToFrequency,
                 spearmanWithAblation, choice, layers);

@@ -2,6 +2,8 @@ package dev.moeserve.profiler.bundle;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.moeserve.model.bundle.Accuracy;
 import dev.moeserve.model.bundle.Bundle;
 import dev.moeserve.model.bundle.BundleWriter;
@@ -41,6 +43,8 @@ public final class BundleExporter {
     /** Model name of the reference bundle. */
     public static final String MODEL_NAME = "fashion-vit-moe";
 
+    private static final ObjectMapper MANIFEST_READER = new ObjectMapper();
+
     private BundleExporter() {
     }
 
@@ -49,40 +53,89 @@ public final class BundleExporter {
                           List<double[]> priors, ReducedFrom reducedFrom) {
     }
 
+    /** What an existing folder is, for deciding whether a new bundle may replace it. */
+    public enum Existing {
+        /** Nothing there yet. */
+        NOTHING,
+        /** An empty folder. */
+        EMPTY,
+        /** A folder whose {@code manifest.json} is a bundle manifest of a full model. */
+        FULL_BUNDLE,
+        /** A folder whose {@code manifest.json} is a bundle manifest of a reduced pool. */
+        REDUCED_BUNDLE
+    }
+
     /**
-     * Writes the bundle to {@code dir} and returns the manifest written. The bundle is written into a
+     * Returns what {@code dir} is, after checking that a bundle may be written there.
+     *
+     * @throws IOException naming the path and the reason when {@code dir} is a symbolic link, a file, or a
+     *                     folder that is neither empty nor a bundle (its {@code manifest.json} missing or
+     *                     not a {@value Manifest#FORMAT} manifest)
+     */
+    public static Existing checkReplaceable(Path dir) throws IOException {
+        Path target = dir.toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(target)) {
+            throw new IOException("refusing to replace " + target + ": it is a symbolic link; give the folder"
+                    + " it points to, " + target.toRealPath());
+        }
+        if (!Files.exists(target)) {
+            return Existing.NOTHING;
+        }
+        if (!Files.isDirectory(target)) {
+            throw new IOException("refusing to replace " + target + ": it is a file, not a bundle folder;"
+                    + " choose another folder");
+        }
+        try (Stream<Path> entries = Files.list(target)) {
+            if (entries.findAny().isEmpty()) {
+                return Existing.EMPTY;
+            }
+        }
+        Path manifest = target.resolve(Bundle.MANIFEST_FILE);
+        JsonNode root = null;
+        if (Files.isRegularFile(manifest)) {
+            try {
+                root = MANIFEST_READER.readTree(manifest.toFile());
+            } catch (IOException e) {
+                root = null;
+            }
+        }
+        if (root == null || !root.isObject() || !Manifest.FORMAT.equals(root.path("format").asText(null))) {
+            throw new IOException("refusing to replace " + target + ": it is neither empty nor a bundle (no "
+                    + Bundle.MANIFEST_FILE + " with format " + Manifest.FORMAT + "); choose another folder");
+        }
+        JsonNode origin = root.get("reducedFrom");
+        return origin == null || origin.isNull() ? Existing.FULL_BUNDLE : Existing.REDUCED_BUNDLE;
+    }
+
+    /**
+     * Writes the bundle to {@code dir} and returns the manifest written. The bundle is written into a new
      * sibling folder first and then replaces {@code dir}, so that no file of an earlier bundle there (an
-     * expert the new pool drops) is left behind. An existing {@code dir} must be empty or a bundle.
+     * expert the new pool drops) is left behind. An existing {@code dir} must pass
+     * {@link #checkReplaceable}. A run killed while writing leaves a {@code <dir>.writing-*} folder
+     * beside it, which is safe to delete.
      */
     public static Manifest export(VitMoe model, Path dir, Options options) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
-        if (Files.exists(target) && !isEmptyOrBundle(target)) {
-            throw new IOException("refusing to replace " + target + ": it is neither empty nor a bundle (no "
-                    + Bundle.MANIFEST_FILE + "); choose another folder");
+        Existing existing = checkReplaceable(target);
+        Path parent = Files.createDirectories(target.getParent());
+        Path staging = Files.createTempDirectory(parent, target.getFileName() + ".writing-");
+        Manifest manifest;
+        try {
+            manifest = write(model, staging, options);
+        } catch (IOException | RuntimeException e) {
+            deleteRecursively(staging);
+            throw e;
         }
-        Path staging = target.resolveSibling(target.getFileName() + ".writing");
-        deleteRecursively(staging);
-        Manifest manifest = write(model, staging, options);
-        Path old = target.resolveSibling(target.getFileName() + ".replaced");
-        deleteRecursively(old);
-        if (Files.exists(target)) {
-            Files.move(target, old);
+        if (existing == Existing.NOTHING) {
+            Files.move(staging, target);
+            return manifest;
         }
+        Path old = Files.createTempDirectory(parent, target.getFileName() + ".replaced-");
+        Files.delete(old);
+        Files.move(target, old);
         Files.move(staging, target);
         deleteRecursively(old);
         return manifest;
-    }
-
-    private static boolean isEmptyOrBundle(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        if (Files.isRegularFile(dir.resolve(Bundle.MANIFEST_FILE))) {
-            return true;
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

@@ -16,9 +16,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code moe evaluate}: test-split accuracy per score, keep ratio, budget and routing policy. */
@@ -90,21 +88,34 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--limit must be between 1 and " + test.count() + ", got " + limit);
         }
         List<PoolSelector.Budget> budgetKinds = budgets.stream().map(PoolSelector.Budget::parse).toList();
-        List<ReportRow> rows = new ArrayList<>();
-        Map<Path, UtilityProfile> profilesRead = new LinkedHashMap<>();
+        if (!profiles.isEmpty() && profiles.size() != bundles.size()) {
+            throw new IllegalArgumentException("--profile must list one profile per --bundle, in the same order:"
+                    + " got " + profiles.size() + " profiles for " + bundles.size() + " bundles");
+        }
+        // Everything that can be checked is checked before the first image is served.
+        List<Bundle> opened = new ArrayList<>();
+        List<Path> profilePaths = new ArrayList<>();
+        List<UtilityProfile> profilesRead = new ArrayList<>();
         for (int i = 0; i < bundles.size(); i++) {
             Bundle bundle = Bundle.open(bundles.get(i));
             if (bundle.manifest().isReduced()) {
                 throw new IllegalArgumentException("--bundle " + bundles.get(i) + " is a reduced pool; evaluate"
                         + " needs the full bundle, whose profile chooses the pools");
             }
+            opened.add(bundle);
             Path profilePath = i < profiles.size() ? profiles.get(i) : ProfileCommand.defaultProfile(bundles.get(i));
-            if (!Files.isRegularFile(profilePath)) {
-                throw new IllegalArgumentException("profile " + profilePath + " not found; run ./moe profile --bundle "
-                        + bundles.get(i) + " first, or pass --profile");
+            if (profilePaths.contains(profilePath)) {
+                throw new IllegalArgumentException("profile " + profilePath + " is given for two bundles; each"
+                        + " bundle needs its own profile");
             }
-            UtilityProfile profile = UtilityProfile.read(profilePath);
-            profilesRead.put(profilePath, profile);
+            profilePaths.add(profilePath);
+            profilesRead.add(readProfile(profilePath, bundles.get(i)));
+        }
+
+        List<ReportRow> rows = new ArrayList<>();
+        for (int i = 0; i < opened.size(); i++) {
+            Bundle bundle = opened.get(i);
+            UtilityProfile profile = profilesRead.get(i);
             List<String> chosen = scores.isEmpty() ? profile.scoreNames() : scores;
             String name = bundles.get(i).getFileName().toString();
             System.out.printf("Evaluating %s on %d %s images: %d scores x %d keep ratios x %d budgets%n", name,
@@ -121,16 +132,17 @@ public final class EvaluateCommand implements Callable<Integer> {
                 split.equals("t10k") ? "test" : "validation", limit, bundles);
         AccuracyReport.write(out, rows, header);
         if (split.equals("validation")) {
-            ValidationChoice choice = ValidationChoice.of(rows, keeps);
+            ValidationChoice choice = ValidationChoice.of(rows);
             System.out.println(choice.describe());
             Files.writeString(out.resolve("validation-choice.json"), choice.toJson());
             if (recordChoice) {
                 List<String> names = bundles.stream().map(b -> b.getFileName().toString()).toList();
                 String images = String.format("Fashion-MNIST training images 55,000 to 59,999, first %d", limit);
-                for (Map.Entry<Path, UtilityProfile> p : profilesRead.entrySet()) {
-                    p.getValue().withValidationChoice(choice.record(p.getValue().options().pathPoints(), images,
-                            keeps, names)).write(p.getKey());
-                    System.out.println("Recorded the choice in " + p.getKey());
+                for (int i = 0; i < profilePaths.size(); i++) {
+                    UtilityProfile profile = profilesRead.get(i);
+                    profile.withValidationChoice(choice.record(profile.options().pathPoints(), images, keeps, names))
+                            .write(profilePaths.get(i));
+                    System.out.println("Recorded the choice in " + profilePaths.get(i));
                 }
             }
         }
@@ -139,5 +151,32 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         System.out.println("Wrote " + out.resolve("report.csv") + ", report.md and accuracy.png");
         return 0;
+    }
+    /**
+     * Reads the profile of {@code bundle} and checks, before any evaluation, that it exists, parses, holds
+     * every requested score and, with {@code --record-choice}, can be written.
+     */
+    private UtilityProfile readProfile(Path profilePath, Path bundle) {
+        if (!Files.isRegularFile(profilePath)) {
+            throw new IllegalArgumentException("profile " + profilePath + " not found; run ./moe profile --bundle "
+                    + bundle + " first, or pass --profile");
+        }
+        UtilityProfile profile;
+        try {
+            profile = UtilityProfile.read(profilePath);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("profile " + profilePath + " is not a readable profile ("
+                    + e.getClass().getSimpleName() + "); run ./moe profile --bundle " + bundle + " again", e);
+        }
+        List<String> missing = scores.stream().filter(score -> !profile.scoreNames().contains(score)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("profile " + profilePath + " has no score " + missing + "; it has "
+                    + profile.scoreNames());
+        }
+        if (recordChoice && !Files.isWritable(profilePath)) {
+            throw new IllegalArgumentException("--record-choice writes into profile " + profilePath
+                    + ", which is not writable");
+        }
+        return profile;
     }
 }

@@ -110,6 +110,7 @@ public final class ProfileCommand implements Callable<Integer> {
         DjlRuntime.configure();
         Bundle bundle = Bundle.open(bundlePath);
         Manifest manifest = bundle.manifest();
+        Path poolTarget = keep == null ? null : poolTarget(manifest);
         ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
                 Math.min(pathBatches, batches), !noAblation, !noDense, eliminationStep);
         Path profileFile = out != null ? out : defaultProfile(bundlePath);
@@ -128,22 +129,48 @@ public final class ProfileCommand implements Callable<Integer> {
 
             List<List<Integer>> pools = null;
             UtilityProfile.Selection selection = null;
+            double[][] scores = null;
             if (keep != null) {
-                double[][] scores = previous != null ? previous.scores(chosen.id()) : result.score(chosen);
+                scores = previous != null ? previous.scores(chosen.id()) : result.score(chosen);
                 pools = PoolSelector.select(scores, keep, budgetKind, manifest.layer(0).topK(), chosen.sharedScale());
                 selection = new UtilityProfile.Selection(chosen.id(), keep, budgetKind.id());
-                writePool(model, bundle, scores, pools);
             }
+            // The profile is written before the pool, so that a failure while writing the pool keeps it.
             if (result != null) {
                 UtilityProfile.of(manifest.name() + " " + manifest.version(), manifestSha, options, result, selection,
                         pools).write(profileFile);
                 System.out.println("Wrote " + profileFile);
+            } else if (selection != null) {
+                previous.withSelection(selection, pools).write(profileFile);
+            }
+            if (pools != null) {
+                writePool(model, bundle, scores, pools, poolTarget);
             }
         }
         return 0;
     }
 
-    private void writePool(VitMoe model, Bundle bundle, double[][] scores, List<List<Integer>> pools)
+    /**
+     * Returns the folder the reduced bundle goes to, after checking that it may be replaced: not the
+     * bundle being profiled, not another full bundle, and empty or a reduced bundle when it exists.
+     */
+    private Path poolTarget(Manifest manifest) throws java.io.IOException {
+        String name = manifest.name() + "-keep" + Math.round(keep * 100);
+        Path target = (poolOut != null ? poolOut : bundlePath.toAbsolutePath().getParent().resolve(name))
+                .toAbsolutePath().normalize();
+        if (java.nio.file.Files.exists(target)
+                && java.nio.file.Files.isSameFile(target, bundlePath.toAbsolutePath())) {
+            throw new IllegalArgumentException("--pool-out " + target + " is the bundle being profiled;"
+                    + " choose another folder for the reduced pool");
+        }
+        if (BundleExporter.checkReplaceable(target) == BundleExporter.Existing.FULL_BUNDLE) {
+            throw new IllegalArgumentException("--pool-out " + target + " holds a full model bundle, which a"
+                    + " reduced pool never replaces; choose another folder");
+        }
+        return target;
+    }
+
+    private void writePool(VitMoe model, Bundle bundle, double[][] scores, List<List<Integer>> pools, Path target)
             throws java.io.IOException {
         Manifest manifest = bundle.manifest();
         PoolSelector.Budget budgetKind = PoolSelector.Budget.parse(budget);
@@ -156,7 +183,6 @@ public final class ProfileCommand implements Callable<Integer> {
         System.out.printf("Reduced pool: %.2f%% on the %d test images with masked routing (full model %.2f%%)%n",
                 accuracy * 100, test.count(), manifest.accuracy().value() * 100);
         String name = manifest.name() + "-keep" + Math.round(keep * 100);
-        Path target = poolOut != null ? poolOut : bundlePath.toAbsolutePath().getParent().resolve(name);
         ReducedFrom origin = new ReducedFrom(manifest.name(), manifest.version(), score, keep, budgetKind.id());
         Accuracy measured = new Accuracy("fashion-mnist test, masked routing", test.count(), accuracy);
         BundleExporter.export(model, target, new BundleExporter.Options(name, manifest.version(), measured,
@@ -184,7 +210,14 @@ public final class ProfileCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(file)) {
             return null;
         }
-        UtilityProfile profile = UtilityProfile.read(file);
+        UtilityProfile profile;
+        try {
+            profile = UtilityProfile.read(file);
+        } catch (java.io.IOException e) {
+            System.out.println(file + " is not a readable profile (" + e.getClass().getSimpleName()
+                    + "); profiling again");
+            return null;
+        }
         if (!sha256.equals(profile.bundleManifestSha256())) {
             return null;
         }

@@ -12,20 +12,45 @@ import java.util.Map;
 
 /**
  * The default score and beta chosen on the validation split: the score with the best mean accuracy
- * under {@code masked} routing over the keep ratios below 1, and the beta of {@code agf-prior} with the
- * best mean accuracy for that score (0 when no beta beats {@code masked}).
+ * under {@code masked} routing over the keep ratios below 1, among the scores evaluated on every bundle
+ * at every such keep ratio, and the beta of {@code agf-prior} with the best mean accuracy for that score.
+ * The beta is 0 when no beta tried beats {@code masked}, and null when none was tried.
  */
-record ValidationChoice(String score, double beta, Map<String, Double> meanAccuracyByScore) {
+record ValidationChoice(String score, Double beta, Map<String, Double> meanAccuracyByScore) {
 
-    static ValidationChoice of(List<ReportRow> rows, List<Double> keeps) {
+    /**
+     * Chooses from the rows of an evaluation.
+     *
+     * @throws IllegalArgumentException when no score other than {@code random} has a {@code masked} row for
+     *                                  every bundle and keep ratio below 1
+     */
+    static ValidationChoice of(List<ReportRow> rows) {
+        List<ReportRow> masked = rows.stream()
+                .filter(r -> r.policy().equals("masked") && r.keepRatio() < 1).toList();
+        long cells = masked.stream().map(r -> r.bundle() + "@" + r.keepRatio()).distinct().count();
         Map<String, Double> byScore = new LinkedHashMap<>();
-        rows.stream().map(ReportRow::score).filter(s -> !s.equals("full") && !s.equals("random")).distinct()
-                .forEach(s -> byScore.put(s, mean(rows, s, "masked", Double.NaN)));
+        for (String score : masked.stream().map(ReportRow::score).distinct().toList()) {
+            List<ReportRow> own = masked.stream().filter(r -> r.score().equals(score)).toList();
+            long covered = own.stream().map(r -> r.bundle() + "@" + r.keepRatio()).distinct().count();
+            if (!score.equals("random") && covered == cells) {
+                byScore.put(score, own.stream().mapToDouble(ReportRow::accuracy).average().orElseThrow());
+            }
+        }
+        if (byScore.isEmpty()) {
+            throw new IllegalArgumentException("choosing a default needs a score other than random evaluated with"
+                    + " masked routing on every bundle at a keep ratio below 1; got scores "
+                    + masked.stream().map(ReportRow::score).distinct().toList() + " over " + cells
+                    + " bundle and keep combinations");
+        }
         String best = byScore.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        List<Double> betas = rows.stream().filter(r -> r.policy().equals("agf-prior") && r.score().equals(best)
+                && r.keepRatio() < 1).map(ReportRow::beta).distinct().toList();
+        if (betas.isEmpty()) {
+            return new ValidationChoice(best, null, byScore);
+        }
         double bestBeta = 0;
         double bestAccuracy = byScore.get(best);
-        for (double beta : rows.stream().filter(r -> r.policy().equals("agf-prior")).map(ReportRow::beta)
-                .distinct().toList()) {
+        for (double beta : betas) {
             double accuracy = mean(rows, best, "agf-prior", beta);
             if (accuracy > bestAccuracy) {
                 bestAccuracy = accuracy;
@@ -37,7 +62,7 @@ record ValidationChoice(String score, double beta, Map<String, Double> meanAccur
 
     private static double mean(List<ReportRow> rows, String score, String policy, double beta) {
         return rows.stream().filter(r -> r.score().equals(score) && r.policy().equals(policy)
-                        && (Double.isNaN(beta) || r.beta() == beta))
+                        && r.keepRatio() < 1 && r.beta() == beta)
                 .mapToDouble(ReportRow::accuracy).average().orElse(Double.NaN);
     }
 
@@ -48,7 +73,7 @@ record ValidationChoice(String score, double beta, Map<String, Double> meanAccur
 
     String describe() {
         return String.format("Chosen on the validation split: score %s, beta %s (mean masked accuracy by score: %s)",
-                score, beta, meanAccuracyByScore);
+                score, beta == null ? "not chosen (no agf-prior rows)" : beta, meanAccuracyByScore);
     }
 
     String toJson() throws JsonProcessingException {

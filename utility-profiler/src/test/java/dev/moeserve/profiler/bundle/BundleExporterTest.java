@@ -63,4 +63,54 @@ class BundleExporterTest {
         }
         assertThat(Files.readString(target.resolve("todo.txt"))).isEqualTo("keep me");
     }
+    @Test
+    void checkTellsBundleKinds() throws Exception {
+        DjlRuntime.configure();
+        Path full = dir.resolve("full");
+        Path reduced = dir.resolve("reduced");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VitMoe model = VitMoe.initialise(manager, TINY, 1);
+            BundleExporter.export(model, full, new BundleExporter.Options("tiny", "1", NONE, null, null, null));
+            BundleExporter.export(model, reduced, pool(List.of(List.of(0, 1), List.of(0, 1))));
+        }
+        assertThat(BundleExporter.checkReplaceable(dir.resolve("absent"))).isEqualTo(BundleExporter.Existing.NOTHING);
+        assertThat(BundleExporter.checkReplaceable(Files.createDirectories(dir.resolve("empty"))))
+                .isEqualTo(BundleExporter.Existing.EMPTY);
+        assertThat(BundleExporter.checkReplaceable(full)).isEqualTo(BundleExporter.Existing.FULL_BUNDLE);
+        assertThat(BundleExporter.checkReplaceable(reduced)).isEqualTo(BundleExporter.Existing.REDUCED_BUNDLE);
+    }
+
+    @Test
+    void checkRejectsFolderWithForeignManifest() throws Exception {
+        Path app = Files.createDirectories(dir.resolve("app"));
+        Files.writeString(app.resolve("manifest.json"), "{\"name\": \"my web app\"}");
+
+        assertThatThrownBy(() -> BundleExporter.checkReplaceable(app))
+                .hasMessageContaining("neither empty nor a bundle").hasMessageContaining("moe-bundle/1");
+    }
+
+    @Test
+    void checkRejectsFileAndSymbolicLink() throws Exception {
+        Path file = Files.writeString(dir.resolve("afile"), "text");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), Files.createDirectories(dir.resolve("real")));
+
+        assertThatThrownBy(() -> BundleExporter.checkReplaceable(file)).hasMessageContaining("is a file");
+        assertThatThrownBy(() -> BundleExporter.checkReplaceable(link)).hasMessageContaining("symbolic link");
+    }
+
+    @Test
+    void exportKeepsFoldersNamedLikeItsOwn() throws Exception {
+        DjlRuntime.configure();
+        Path writing = Files.createDirectories(dir.resolve("pool.writing"));
+        Path replaced = Files.createDirectories(dir.resolve("pool.replaced"));
+        Files.writeString(writing.resolve("data.txt"), "keep me");
+        Files.writeString(replaced.resolve("data.txt"), "keep me too");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VitMoe model = VitMoe.initialise(manager, TINY, 1);
+            BundleExporter.export(model, dir.resolve("pool"), pool(List.of(List.of(0, 1), List.of(0, 1))));
+            BundleExporter.export(model, dir.resolve("pool"), pool(List.of(List.of(2, 3), List.of(0, 1))));
+        }
+        assertThat(Files.readString(writing.resolve("data.txt"))).isEqualTo("keep me");
+        assertThat(Files.readString(replaced.resolve("data.txt"))).isEqualTo("keep me too");
+    }
 }

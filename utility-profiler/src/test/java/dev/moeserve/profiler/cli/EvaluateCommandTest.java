@@ -8,6 +8,7 @@ import dev.moeserve.profiler.agf.UtilityProfile;
 import dev.moeserve.profiler.bundle.BundleExporter;
 import dev.moeserve.profiler.model.DjlRuntime;
 import dev.moeserve.profiler.model.VitMoe;
+import dev.moeserve.profiler.report.ReportRow;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code moe evaluate} on a tiny bundle through the real ONNX Runtime pipeline. */
 class EvaluateCommandTest {
@@ -84,5 +86,61 @@ class EvaluateCommandTest {
                 "--record-choice", "--data", data(), "--out", dir.resolve("test").toString());
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).contains("--record-choice needs --split validation, got --split t10k");
+    }
+    @Test
+    void profileCountMustMatchBundles() {
+        StringWriter err = new StringWriter();
+        int code = run(err, "evaluate", "--bundle", bundle.toString(), "--profile", profile + "," + profile,
+                "--data", data(), "--out", dir.resolve("count").toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("one profile per --bundle").contains("got 2 profiles for 1 bundles");
+    }
+
+    @Test
+    void missingScoreIsNamedWithItsProfile() {
+        StringWriter err = new StringWriter();
+        int code = run(err, "evaluate", "--bundle", bundle.toString(), "--profile", profile.toString(),
+                "--scores", "agf-path", "--data", data(), "--out", dir.resolve("missing").toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("profile " + profile).contains("has no score [agf-path]");
+    }
+
+    @Test
+    void choiceSkipsScoresMissingOnABundle() {
+        List<ReportRow> rows = List.of(
+                row("a", "frequency", 0.5, "masked", Double.NaN, 0.80),
+                row("b", "frequency", 0.5, "masked", Double.NaN, 0.70),
+                row("a", "ablation-iterative", 0.5, "masked", Double.NaN, 0.95),
+                row("a", "gate-mass", 1.0, "masked", Double.NaN, 0.99));
+
+        ValidationChoice choice = ValidationChoice.of(rows);
+
+        assertThat(choice.score()).isEqualTo("frequency");
+        assertThat(choice.meanAccuracyByScore()).containsOnlyKeys("frequency");
+        assertThat(choice.beta()).as("no agf-prior rows, so no beta").isNull();
+    }
+
+    @Test
+    void choiceComparesBetaWithMasked() {
+        List<ReportRow> rows = List.of(
+                row("a", "agf", 0.5, "masked", Double.NaN, 0.80),
+                row("a", "agf", 0.5, "agf-prior", 0.5, 0.82),
+                row("a", "agf", 0.5, "agf-prior", 1.0, 0.79));
+
+        assertThat(ValidationChoice.of(rows).beta()).isEqualTo(0.5);
+    }
+
+    @Test
+    void choiceWithoutQualifyingScoreIsRejected() {
+        List<ReportRow> rows = List.of(row("a", "random", 0.5, "masked", Double.NaN, 0.5));
+
+        assertThatThrownBy(() -> ValidationChoice.of(rows))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("a score other than random");
+    }
+
+    private static ReportRow row(String bundle, String score, double keep, String policy, double beta,
+                                 double accuracy) {
+        return new ReportRow(bundle, score, keep, "global", policy, beta, Double.NaN, accuracy, 0, 1, 8);
     }
 }

@@ -127,7 +127,7 @@ class ProfileCommandTest {
     void negativeEliminationStepIsRejected() {
         Run run = run("profile", "--bundle", full.toString(), "--elimination-step", "-1", "--data", data());
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("eliminationStep must be at least 0, got -1");
+        assertThat(run.err()).contains("elimination step (--elimination-step) must be at least 0, got -1");
     }
 
     @Test
@@ -170,5 +170,73 @@ class ProfileCommandTest {
             assertThat(code).as(command + " --help exit code").isZero();
             assertThat(out.toString()).as(command + " --help").contains("Usage: moe " + command);
         }
+    }
+    @Test
+    void poolOverProfiledBundleIsRejectedFirst() {
+        Path profile = dir.resolve("never-written.json");
+        Run run = run("profile", "--bundle", full.toString(), "--keep", "0.5", "--pool-out", full.toString(),
+                "--out", profile.toString(), "--data", data());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("is the bundle being profiled");
+        assertThat(profile).as("rejected before profiling").doesNotExist();
+    }
+
+    @Test
+    void poolOverFullBundleIsRejected() throws Exception {
+        Path other = dir.resolve("other-full");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            BundleExporter.export(VitMoe.initialise(manager, TINY, 2), other,
+                    new BundleExporter.Options("other", "1", new Accuracy("none", 1, 0.1), null, null, null));
+        }
+        Run run = run("profile", "--bundle", full.toString(), "--keep", "0.5", "--pool-out", other.toString(),
+                "--data", data());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("a full model bundle");
+        assertThat(dev.moeserve.model.bundle.Bundle.open(other).manifest().isReduced()).isFalse();
+    }
+
+    @Test
+    void poolOverForeignFolderIsRejectedFirst() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("project"));
+        Files.writeString(folder.resolve("notes.txt"), "keep me");
+        Path profile = dir.resolve("not-written-either.json");
+        Run run = run("profile", "--bundle", full.toString(), "--keep", "0.5", "--pool-out", folder.toString(),
+                "--out", profile.toString(), "--data", data());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("neither empty nor a bundle");
+        assertThat(profile).doesNotExist();
+        assertThat(Files.readString(folder.resolve("notes.txt"))).isEqualTo("keep me");
+    }
+
+    @Test
+    void reusedProfileRecordsNewSelection() throws Exception {
+        Path profile = dir.resolve("selection.json");
+        Run first = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
+                "--path-points", "0", "--elimination-step", "2", "--out", profile.toString(), "--data", data());
+        assertThat(first.exitCode()).as(first.err()).isZero();
+
+        Run second = run("profile", "--bundle", full.toString(), "--reuse", "--score", "frequency", "--keep", "0.5",
+                "--budget", "per-layer", "--pool-out", dir.resolve("frequency-pool").toString(),
+                "--out", profile.toString(), "--data", data());
+        assertThat(second.exitCode()).as(second.err()).isZero();
+
+        dev.moeserve.profiler.agf.UtilityProfile written = dev.moeserve.profiler.agf.UtilityProfile.read(profile);
+        assertThat(written.selection()).isEqualTo(
+                new dev.moeserve.profiler.agf.UtilityProfile.Selection("frequency", 0.5, "per-layer"));
+        List<Integer> kept = written.layers().get(0).experts().stream()
+                .filter(dev.moeserve.profiler.agf.UtilityProfile.Expert::kept)
+                .map(dev.moeserve.profiler.agf.UtilityProfile.Expert::index).toList();
+        assertThat(kept).isEqualTo(dev.moeserve.model.bundle.Bundle.open(dir.resolve("frequency-pool")).manifest()
+                .layer(0).keptExperts());
+    }
+
+    @Test
+    void hugeEliminationStepRunsOneRound() {
+        Path profile = dir.resolve("huge-step.json");
+        Run run = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
+                "--path-points", "0", "--elimination-step", "2147483647", "--out", profile.toString(),
+                "--data", data());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(profile).exists();
     }
 }
