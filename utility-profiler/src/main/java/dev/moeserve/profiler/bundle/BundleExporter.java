@@ -53,7 +53,7 @@ public final class BundleExporter {
                           List<double[]> priors, ReducedFrom reducedFrom) {
     }
 
-    /** What an existing folder is, for deciding whether a new bundle may replace it. */
+    /** Kind of an existing folder, which decides whether a new bundle may replace it. */
     public enum Existing {
         /** Nothing there yet. */
         NOTHING,

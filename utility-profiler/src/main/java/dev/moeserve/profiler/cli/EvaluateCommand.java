@@ -153,7 +153,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
     /**
-     * Reads the profile of {@code bundle} and checks, before any evaluation, that it exists, parses, holds
+     * Reads the profile of {@code bundle} and checks, before any evaluation, that it exists, parses, contains
      * every requested score and, with {@code --record-choice}, can be written.
      */
     private UtilityProfile readProfile(Path profilePath, Path bundle) {

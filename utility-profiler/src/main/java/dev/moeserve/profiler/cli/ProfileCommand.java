@@ -164,7 +164,7 @@ public final class ProfileCommand implements Callable<Integer> {
                     + " choose another folder for the reduced pool");
         }
         if (BundleExporter.checkReplaceable(target) == BundleExporter.Existing.FULL_BUNDLE) {
-            throw new IllegalArgumentException("--pool-out " + target + " holds a full model bundle, which a"
+            throw new IllegalArgumentException("--pool-out " + target + " contains a full model bundle, which a"
                     + " reduced pool never replaces; choose another folder");
         }
         return target;
