@@ -53,10 +53,19 @@ public final class PolicyCompiler {
     record Compiled(List<PolicyTable.Arm> arms, ServingPolicy shadow, String stickyHeader) {
     }
 
+    /**
+     * Most arms a table may have. Every arm's name becomes a metric tag value, so the limit also bounds the
+     * series a table can create.
+     */
+    static final int MAX_ARMS = 16;
+
     /** Validates and builds {@code spec}; {@code source} names it in errors. */
     Compiled compile(TableSpec spec, String source) {
         if (spec.arms() == null || spec.arms().isEmpty()) {
             throw error(source, "arms must list at least one policy");
+        }
+        if (spec.arms().size() > MAX_ARMS) {
+            throw error(source, "arms must list at most " + MAX_ARMS + " policies, got " + spec.arms().size());
         }
         Set<String> names = new HashSet<>();
         List<PolicyTable.Arm> arms = new ArrayList<>();

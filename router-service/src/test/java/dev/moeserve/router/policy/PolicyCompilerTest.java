@@ -20,6 +20,9 @@ class PolicyCompilerTest {
         PolicySpec masked = PolicySpec.of("masked");
         return Stream.of(
                 Arguments.of(new TableSpec(List.of(), null, null), "arms must list at least one policy"),
+                Arguments.of(new TableSpec(java.util.stream.IntStream.range(0, 17)
+                        .mapToObj(i -> PolicySpec.of("topk").withName("arm" + i)).toList(), null, null),
+                        "arms must list at most 16 policies, got 17"),
                 Arguments.of(TableSpec.single(PolicySpec.of(null)), "arms[0].policy is required"),
                 Arguments.of(TableSpec.single(PolicySpec.of("random")),
                         "arms[0].policy must be one of topk, masked, agf-prior, cascade, got 'random'"),
