@@ -5,7 +5,7 @@ import dev.moeserve.loadtest.engine.Arrival;
 import dev.moeserve.loadtest.engine.LoadLevel;
 import dev.moeserve.loadtest.engine.LoadRunner;
 import dev.moeserve.loadtest.engine.LoadSettings;
-import dev.moeserve.loadtest.engine.ProgressLine;
+import dev.moeserve.model.progress.ProgressLine;
 import dev.moeserve.loadtest.report.BenchReport;
 import dev.moeserve.loadtest.scenario.BenchContext;
 import dev.moeserve.loadtest.scenario.Protocol;

@@ -3,6 +3,8 @@ package dev.moeserve.loadtest.demo;
 import dev.moeserve.loadtest.client.InferenceClient;
 import dev.moeserve.loadtest.client.Reply;
 import dev.moeserve.loadtest.client.RequestBatch;
+import dev.moeserve.model.progress.ProgressBar;
+import dev.moeserve.model.progress.ProgressLine;
 import org.HdrHistogram.Histogram;
 
 import java.io.PrintStream;
@@ -40,7 +42,7 @@ final class Replay {
         }
     }
 
-    private final PrintStream console;
+    private final ProgressBar progress;
     private final int totalRequests;
     private final Histogram latency = new Histogram(60_000_000_000L, 3);
     private final Map<String, Tally> byPolicy = new TreeMap<>();
@@ -49,10 +51,9 @@ final class Replay {
     private final long started = System.nanoTime();
     private long finished;
     private int grpcRequests;
-    private long lastDraw;
 
     Replay(PrintStream console, int totalRequests) {
-        this.console = console;
+        this.progress = new ProgressBar(ProgressLine.on(console), "replay", totalRequests);
         this.totalRequests = totalRequests;
     }
 
@@ -93,24 +94,12 @@ final class Replay {
                 }
             }
         }
-        draw(done.incrementAndGet());
-    }
-
-    private void draw(int count) {
-        long now = System.nanoTime();
-        if (count < totalRequests && now - lastDraw < 250_000_000L) {
-            return;
-        }
-        lastDraw = now;
-        int width = 30;
-        int filled = (int) ((long) width * count / totalRequests);
-        console.printf("\rreplay [%s%s] %d/%d requests, %.0f s", "#".repeat(filled), ".".repeat(width - filled),
-                count, totalRequests, (now - started) / 1e9);
+        progress.update(done.incrementAndGet(), "requests");
     }
 
     void finish() {
         finished = System.nanoTime();
-        console.println();
+        progress.finish(String.format("%d/%d requests in %.1f s", done.get(), totalRequests, seconds()));
     }
 
     double seconds() {

@@ -4,6 +4,7 @@ import dev.moeserve.loadtest.client.ErrorKinds;
 import dev.moeserve.loadtest.client.InferenceClient;
 import dev.moeserve.loadtest.client.Reply;
 import dev.moeserve.loadtest.client.RequestBatch;
+import dev.moeserve.model.progress.ProgressLine;
 
 import java.time.Duration;
 import java.util.ArrayList;

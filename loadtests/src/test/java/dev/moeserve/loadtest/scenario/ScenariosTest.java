@@ -4,7 +4,7 @@ import dev.moeserve.loadtest.client.Endpoint;
 import dev.moeserve.loadtest.engine.LoadLevel;
 import dev.moeserve.loadtest.engine.LoadRunner;
 import dev.moeserve.loadtest.engine.LoadSettings;
-import dev.moeserve.loadtest.engine.ProgressLine;
+import dev.moeserve.model.progress.ProgressLine;
 import dev.moeserve.loadtest.report.BenchReport;
 import dev.moeserve.loadtest.report.ResultTable;
 import dev.moeserve.loadtest.testing.TinyBundles;

@@ -4,12 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.moeserve.model.progress.ProgressBar;
+import dev.moeserve.model.progress.ProgressLine;
 import dev.moeserve.model.vit.VitMoeConfig;
 import dev.moeserve.profiler.model.MoeTrace;
 import dev.moeserve.profiler.model.Routing;
 import dev.moeserve.profiler.model.VitMoe;
 import dev.moeserve.profiler.train.Losses;
-import dev.moeserve.profiler.train.ProgressLine;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ final class IterativeAblation {
         // A step above the removable count removes everything removable in one round.
         int perRound = Math.min(step, Math.max(1, removable));
         int rounds = (removable + perRound - 1) / perRound + 1;
-        ProgressLine progress = out == null ? null : new ProgressLine(out, "eliminate", rounds);
+        ProgressBar progress = out == null ? null : new ProgressBar(ProgressLine.on(out), "eliminate", rounds);
         long started = System.nanoTime();
         int position = 0;
         int round = 0;

@@ -10,12 +10,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.moeserve.model.data.FashionMnist;
+import dev.moeserve.model.progress.ProgressBar;
+import dev.moeserve.model.progress.ProgressLine;
 import dev.moeserve.model.vit.VitMoeConfig;
 import dev.moeserve.profiler.model.MoeTrace;
 import dev.moeserve.profiler.model.Routing;
 import dev.moeserve.profiler.model.VitMoe;
 import dev.moeserve.profiler.train.Losses;
-import dev.moeserve.profiler.train.ProgressLine;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ public final class UtilityProfiler {
         }
         int[] chosen = choose(data.count(), options.images(), options.seed());
         Accumulators acc = new Accumulators(config.layers(), config.experts());
-        ProgressLine progress = out == null ? null : new ProgressLine(out, "profile", options.batches());
+        ProgressBar progress = out == null ? null : new ProgressBar(ProgressLine.on(out), "profile", options.batches());
         long started = System.nanoTime();
         List<IterativeAblation.Batch> batches = new ArrayList<>();
         for (int b = 0; b < options.batches(); b++) {

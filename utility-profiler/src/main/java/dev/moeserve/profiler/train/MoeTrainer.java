@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.moeserve.model.data.FashionMnist;
+import dev.moeserve.model.progress.ProgressBar;
+import dev.moeserve.model.progress.ProgressLine;
 import dev.moeserve.profiler.model.MoeTrace;
 import dev.moeserve.profiler.model.VitMoe;
 import dev.moeserve.model.vit.VitMoeConfig;
@@ -73,7 +75,7 @@ public final class MoeTrainer {
             int[] permutation = shuffle(count, random);
             double lossSum = 0;
             double balanceSum = 0;
-            ProgressLine progress = new ProgressLine(out, "epoch " + epoch + "/" + options.epochs(), batches);
+            ProgressBar progress = new ProgressBar(ProgressLine.on(out), "epoch " + epoch + "/" + options.epochs(), batches);
             for (int b = 0; b < batches; b++) {
                 float[][] batch = batch(train, permutation, b * options.batchSize(), options.batchSize(), random);
                 double lr = cosine(options.learningRate(), step, totalSteps);
