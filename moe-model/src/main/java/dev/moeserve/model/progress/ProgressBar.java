@@ -2,8 +2,8 @@ package dev.moeserve.model.progress;
 
 /**
  * A bar of {@code done / total} steps with the elapsed seconds, drawn on a {@link ProgressLine}. In place
- * it is redrawn at most every 200 ms; as new lines, at most once per tenth of the total, so that logs
- * stay short. The last step is always drawn.
+ * it is redrawn at most every 200 ms. As new lines it is drawn at most once per tenth of the total, so
+ * that logs stay short. The last step is always drawn.
  */
 public final class ProgressBar {
 

@@ -3,7 +3,7 @@ package dev.moeserve.model.progress;
 import java.io.PrintStream;
 
 /**
- * A status line. On a terminal it is rewritten in place with a carriage return; otherwise, for example
+ * A status line. On a terminal it is rewritten in place with a carriage return. Elsewhere, for example
  * in a log file or CI output, each update is a new line. One thread at a time may call it.
  */
 public final class ProgressLine {

@@ -229,13 +229,9 @@ class UtilityProfilerTest {
     void ablationEqualsMaskedModelLossChange() {
         ProfileOptions options = new ProfileOptions(1, 32, false, 3, 0, 1, true, false, 0);
         ProfileResult result = new UtilityProfiler(model, options).profile(manager, data, null);
-        int[] chosen = UtilityProfiler.choose(data.count(), 32, 3);
-        long[] labels = new long[32];
-        for (int i = 0; i < 32; i++) {
-            labels[i] = data.label(chosen[i]);
-        }
-        NDArray images = manager.create(data.imagesAsFloats(chosen), new ai.djl.ndarray.types.Shape(32, 28, 28));
-        NDArray target = manager.create(labels);
+        NDArray[] batch = firstCalibrationBatch();
+        NDArray images = batch[0];
+        NDArray target = batch[1];
         UtilityProfiler profiler = new UtilityProfiler(model, options);
         float base = Losses.crossEntropy(model.forward(images, null, null).logits(), target).getFloat();
         for (int layer = 0; layer < 2; layer++) {
@@ -372,13 +368,9 @@ class UtilityProfilerTest {
         }
 
         // Round 2, measured here directly on the masked model: the cheapest removal with the first one masked.
-        int[] chosen = UtilityProfiler.choose(data.count(), 32, 3);
-        long[] labels = new long[32];
-        for (int i = 0; i < 32; i++) {
-            labels[i] = data.label(chosen[i]);
-        }
-        NDArray images = manager.create(data.imagesAsFloats(chosen), new ai.djl.ndarray.types.Shape(32, 28, 28));
-        NDArray target = manager.create(labels);
+        NDArray[] batch = firstCalibrationBatch();
+        NDArray images = batch[0];
+        NDArray target = batch[1];
         float base = Losses.crossEntropy(model.forward(images, maskAll(List.of(first)), null).logits(), target)
                 .getFloat();
         double cheapest = Double.POSITIVE_INFINITY;
@@ -431,5 +423,16 @@ class UtilityProfilerTest {
             }
             return logits.add(logits.getManager().create(row));
         };
+    }
+
+    /** Returns the images and labels of the first calibration batch of 32 that seed 3 draws. */
+    private static NDArray[] firstCalibrationBatch() {
+        int[] chosen = UtilityProfiler.choose(data.count(), 32, 3);
+        long[] labels = new long[32];
+        for (int i = 0; i < 32; i++) {
+            labels[i] = data.label(chosen[i]);
+        }
+        NDArray images = manager.create(data.imagesAsFloats(chosen), new ai.djl.ndarray.types.Shape(32, 28, 28));
+        return new NDArray[] {images, manager.create(labels)};
     }
 }
