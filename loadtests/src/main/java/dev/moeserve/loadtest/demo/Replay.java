@@ -53,7 +53,7 @@ final class Replay {
     private int grpcRequests;
 
     Replay(PrintStream console, int totalRequests) {
-        this.progress = new ProgressBar(ProgressLine.on(console), "replay", totalRequests);
+        this.progress = new ProgressBar(ProgressLine.on(console), "replayed requests", totalRequests);
         this.totalRequests = totalRequests;
     }
 
@@ -94,12 +94,12 @@ final class Replay {
                 }
             }
         }
-        progress.update(done.incrementAndGet(), "requests");
+        progress.update(done.incrementAndGet(), "");
     }
 
     void finish() {
         finished = System.nanoTime();
-        progress.finish(String.format("%d/%d requests in %.1f s", done.get(), totalRequests, seconds()));
+        progress.finish(String.format("%d of %d in %.1f s", done.get(), totalRequests, seconds()));
     }
 
     double seconds() {
