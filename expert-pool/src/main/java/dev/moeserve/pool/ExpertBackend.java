@@ -1,6 +1,7 @@
 package dev.moeserve.pool;
 
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -31,7 +32,7 @@ public interface ExpertBackend extends AutoCloseable {
      * last call or health probe.
      */
     default Set<ExpertId> unavailable(Set<ExpertId> required) {
-        Set<ExpertId> missing = new java.util.TreeSet<>(required);
+        Set<ExpertId> missing = new TreeSet<>(required);
         missing.removeAll(experts());
         return missing;
     }

@@ -27,7 +27,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,14 +60,14 @@ public final class RemoteExpertBackend implements ExpertBackend {
     private final RemoteOptions options;
     private volatile ExpertRoutes routes;
     /** The last ListExperts response of every worker that ever responded, kept while it is down. */
-    private final Map<WorkerLink, ListExpertsResponse> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<WorkerLink, ListExpertsResponse> known = new ConcurrentHashMap<>();
     private volatile long probeTimer = -1;
     private final AtomicLong turns = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> idle = new CompletableFuture<>();
     private final FailureLog retries = new FailureLog(LOG);
-    private final Map<WorkerLink, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<WorkerLink, String> failures = new ConcurrentHashMap<>();
 
     private RemoteExpertBackend(Vertx vertx, boolean ownsVertx, GrpcClient client, List<WorkerLink> workers,
                                 RemoteOptions options) {
@@ -196,6 +198,7 @@ public final class RemoteExpertBackend implements ExpertBackend {
                 WorkerLink worker = call.getKey();
                 if (call.getValue().succeeded()) {
                     known.put(worker, call.getValue().result());
+                    failures.remove(worker);
                     worker.markHealthy();
                 } else {
                     worker.markFailed();
@@ -231,7 +234,7 @@ public final class RemoteExpertBackend implements ExpertBackend {
     @Override
     public Set<ExpertId> unavailable(Set<ExpertId> required) {
         ExpertRoutes current = routes;
-        Set<ExpertId> missing = new java.util.TreeSet<>();
+        Set<ExpertId> missing = new TreeSet<>();
         for (ExpertId id : required) {
             ExpertRoutes.Route route = current == null ? null : current.route(id);
             if (route == null || route.holders().stream().allMatch(WorkerLink::down)) {

@@ -46,11 +46,6 @@ public final class ProgressBar {
         line.finish(label + " " + summary);
     }
 
-    /** Returns seconds since the bar was created. */
-    public double seconds() {
-        return (System.nanoTime() - started) / 1e9;
-    }
-
     /** Returns {@code [####......]} with {@code done / total} of the width filled. */
     static String bar(int done, int total) {
         int filled = (int) ((long) WIDTH * Math.min(done, total) / Math.max(1, total));

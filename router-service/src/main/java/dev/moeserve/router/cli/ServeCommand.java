@@ -1,5 +1,6 @@
 package dev.moeserve.router.cli;
 
+import dev.moeserve.model.bundle.BundleException;
 import dev.moeserve.router.server.RouterOptions;
 import dev.moeserve.router.server.RouterServer;
 import dev.moeserve.router.serving.ServingModel;
@@ -120,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             // Bad input (a bundle, a policy file, an option, unreachable workers) needs its message, not a trace.
             boolean userError = e instanceof IllegalArgumentException
-                    || e instanceof dev.moeserve.model.bundle.BundleException
+                    || e instanceof BundleException
                     || e instanceof BackendFailureException;
             if (userError) {
                 LOG.error("The router did not start: {}", e.getMessage());

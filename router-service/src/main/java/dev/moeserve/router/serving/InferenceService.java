@@ -175,7 +175,7 @@ public final class InferenceService {
 
     /**
      * Returns whether the service accepts requests: not shutting down, and the expert backend can still
-     * serve every expert it held at start (with remote workers, at least one worker of each answers).
+     * serve every expert it held at start (with remote workers, at least one worker of each responds).
      */
     public boolean ready() {
         return !closing && model.unavailableExperts().isEmpty();

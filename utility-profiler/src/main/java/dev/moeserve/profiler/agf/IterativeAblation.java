@@ -54,8 +54,12 @@ final class IterativeAblation {
     record Batch(float[] pixels, long[] targets) {
     }
 
-    /** Returns the removal-order score {@code [L][E]}: higher means removed later; progress goes to {@code out}. */
-    double[][] scores(NDManager manager, List<Batch> batches, PrintStream out) {
+    /**
+     * Returns the removal-order score {@code [L][E]}, higher for experts removed later. {@code ablation},
+     * the single-expert ablation of the same batches or null, stands in for the first round's costs.
+     * Progress goes to {@code out} unless it is null.
+     */
+    double[][] scores(NDManager manager, List<Batch> batches, double[][] ablation, PrintStream out) {
         int layers = config.layers();
         int experts = config.experts();
         boolean[][] removed = new boolean[layers][experts];
@@ -73,7 +77,8 @@ final class IterativeAblation {
         int round = 0;
         double[][] cost;
         while (true) {
-            cost = costs(manager, batches, removed, position == removable ? null : left);
+            boolean firstRound = round == 0 && ablation != null && position < removable;
+            cost = firstRound ? ablation : costs(manager, batches, removed, position == removable ? null : left);
             round++;
             if (progress != null) {
                 progress.update(round, (layers * experts - position) + " experts left");
@@ -163,12 +168,14 @@ final class IterativeAblation {
         return sum;
     }
 
-    /** Routing that masks every removed expert and, when {@code layer >= 0}, also {@code expert} of {@code layer}. */
-    Routing mask(boolean[][] removed, int layer, int expert) {
-        float[][] rows = new float[config.layers()][config.experts()];
-        boolean[] any = new boolean[config.layers()];
-        for (int l = 0; l < config.layers(); l++) {
-            for (int e = 0; e < config.experts(); e++) {
+    /** Returns routing that masks every removed expert and, when {@code layer >= 0}, {@code expert} of {@code layer}. */
+    static Routing mask(boolean[][] removed, int layer, int expert) {
+        int layers = removed.length;
+        int experts = removed[0].length;
+        float[][] rows = new float[layers][experts];
+        boolean[] any = new boolean[layers];
+        for (int l = 0; l < layers; l++) {
+            for (int e = 0; e < experts; e++) {
                 if (removed[l][e] || (l == layer && e == expert)) {
                     rows[l][e] = Float.NEGATIVE_INFINITY;
                     any[l] = true;

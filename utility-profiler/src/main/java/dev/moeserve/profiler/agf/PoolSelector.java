@@ -87,7 +87,13 @@ public final class PoolSelector {
                 sum += Math.max(0, v);
             }
             for (int e = 0; e < experts; e++) {
-                normalized[l][e] = sharedScale ? scores[l][e] : sum > 0 ? Math.max(0, scores[l][e]) / sum : 1.0 / experts;
+                if (sharedScale) {
+                    normalized[l][e] = scores[l][e];
+                } else if (sum > 0) {
+                    normalized[l][e] = Math.max(0, scores[l][e]) / sum;
+                } else {
+                    normalized[l][e] = 1.0 / experts;
+                }
                 candidates.add(new int[] {l, e});
             }
         }

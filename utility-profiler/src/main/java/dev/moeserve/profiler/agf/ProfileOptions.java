@@ -43,13 +43,16 @@ public record ProfileOptions(int batches, int batchSize, boolean labelFree, long
             throw new IllegalArgumentException("batches (--batches) must be at least 1, got " + batches);
         }
         if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size (--batch-size) must be at least 1, got " + batchSize);
+            throw new IllegalArgumentException("batch size (--batch-size) must be at least 1, got "
+                    + batchSize);
         }
         if (pathBatches < 1 || pathBatches > batches) {
-            throw new IllegalArgumentException("path batches (--path-batches) must be between 1 and " + batches + ", got " + pathBatches);
+            throw new IllegalArgumentException("path batches (--path-batches) must be between 1 and " + batches
+                    + ", got " + pathBatches);
         }
         if (eliminationStep < 0) {
-            throw new IllegalArgumentException("elimination step (--elimination-step) must be at least 0, got " + eliminationStep);
+            throw new IllegalArgumentException("elimination step (--elimination-step) must be at least 0, got "
+                    + eliminationStep);
         }
         if (pathPoints < 0) {
             throw new IllegalArgumentException("path points (--path-points) must be at least 0, got " + pathPoints);
@@ -57,8 +60,19 @@ public record ProfileOptions(int batches, int batchSize, boolean labelFree, long
     }
 
     public static ProfileOptions defaults() {
-        return new ProfileOptions(DEFAULT_BATCHES, DEFAULT_BATCH_SIZE, false, 0, DEFAULT_PATH_POINTS, DEFAULT_PATH_BATCHES, true, true,
-                DEFAULT_ELIMINATION_STEP);
+        return new ProfileOptions(DEFAULT_BATCHES, DEFAULT_BATCH_SIZE, false, 0, DEFAULT_PATH_POINTS,
+                DEFAULT_PATH_BATCHES, true, true, DEFAULT_ELIMINATION_STEP);
+    }
+
+    /** Returns the option that turns off computing {@code score} in these options, or null when it is computed. */
+    public String skippingOption(Score score) {
+        return switch (score) {
+            case ABLATION_ITERATIVE -> eliminationStep == 0 ? "--elimination-step 0" : null;
+            case ABLATION -> ablation ? null : "--no-ablation";
+            case AGF_DENSE -> dense ? null : "--no-dense";
+            case AGF_PATH -> pathPoints == 0 ? "--path-points 0" : null;
+            default -> null;
+        };
     }
 
     /** Calibration images needed: {@code batches * batchSize}. */

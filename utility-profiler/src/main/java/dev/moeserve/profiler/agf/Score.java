@@ -42,8 +42,8 @@ public enum Score {
     }
 
     /**
-     * Whether values compare across layers as they are. A global budget then ranks them directly instead
-     * of normalizing each layer's scores to sum to 1.
+     * Returns whether values compare across layers as they are. A global budget then ranks them directly
+     * instead of normalizing each layer's scores to sum to 1.
      */
     public boolean sharedScale() {
         return this == ABLATION_ITERATIVE;

@@ -81,8 +81,7 @@ public final class UtilityProfiler {
         for (int b = 0; b < options.batches(); b++) {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                long[] targets = profileBatch(manager, data, chosen, b, acc);
-                batches.add(new IterativeAblation.Batch(data.imagesAsFloats(batchIndices(chosen, b)), targets));
+                batches.add(profileBatch(manager, data, chosen, b, acc));
             }
             if (progress != null) {
                 progress.update(b + 1, "");
@@ -93,30 +92,32 @@ public final class UtilityProfiler {
             progress.finish(String.format("%d batches of %d images in %.1f s", options.batches(),
                     options.batchSize(), seconds));
         }
-        double[][] elimination = null;
-        if (options.eliminationStep() > 0) {
-            long t = System.nanoTime();
-            elimination = new IterativeAblation(model, options.eliminationStep()).scores(manager, batches, out);
-            acc.addTime(Score.ABLATION_ITERATIVE, System.nanoTime() - t);
-        }
         double frequencySeconds = timeFrequencyCount(manager, data, chosen);
         Map<Score, double[][]> scores = acc.finish(options.batches(), weightNorms(), randomScores());
-        if (elimination != null) {
-            scores.put(Score.ABLATION_ITERATIVE, elimination);
+        if (options.eliminationStep() > 0) {
+            long t = System.nanoTime();
+            // Round 1 of the elimination is single-expert ablation, so it reuses that score when computed.
+            scores.put(Score.ABLATION_ITERATIVE, new IterativeAblation(model, options.eliminationStep())
+                    .scores(manager, batches, scores.get(Score.ABLATION), out));
+            acc.addTime(Score.ABLATION_ITERATIVE, System.nanoTime() - t);
         }
         return new ProfileResult(scores, acc.routedShare(options.batches()), acc.timings(frequencySeconds));
     }
 
-    /** Profiles one batch and returns its targets: the labels, or the model's predictions when label-free. */
-    private long[] profileBatch(NDManager manager, FashionMnist.Split data, int[] chosen, int batch,
-                                Accumulators acc) {
+    /**
+     * Profiles one batch and returns its pixels and targets (the labels, or the model's predictions when
+     * label-free) for the elimination that follows.
+     */
+    private IterativeAblation.Batch profileBatch(NDManager manager, FashionMnist.Split data, int[] chosen, int batch,
+                                                 Accumulators acc) {
         int b = options.batchSize();
         int[] indices = batchIndices(chosen, batch);
         float[] labels = new float[b];
         for (int i = 0; i < b; i++) {
             labels[i] = data.label(indices[i]);
         }
-        NDArray images = manager.create(data.imagesAsFloats(indices), new Shape(b, 28, 28));
+        float[] pixels = data.imagesAsFloats(indices);
+        NDArray images = manager.create(pixels, new Shape(b, 28, 28));
 
         long t0 = System.nanoTime();
         NDArray[] probes = new NDArray[config.layers()];
@@ -166,7 +167,7 @@ public final class UtilityProfiler {
             }
             acc.addTime(Score.AGF_PATH, System.nanoTime() - t3);
         }
-        return target.toLongArray();
+        return new IterativeAblation.Batch(pixels, target.toLongArray());
     }
 
     /** First-order AGF, signed Taylor, frequency, gate mass and REAP of one layer in one batch. */
@@ -223,9 +224,7 @@ public final class UtilityProfiler {
 
     /** Routing that gives expert {@code expert} of {@code layer} logit negative infinity. */
     public Routing maskOne(int layer, int expert) {
-        float[] row = new float[config.experts()];
-        row[expert] = Float.NEGATIVE_INFINITY;
-        return (l, logits) -> l == layer ? logits.add(logits.getManager().create(row)) : logits;
+        return IterativeAblation.mask(new boolean[config.layers()][config.experts()], layer, expert);
     }
 
     /** Computes the feature maps {@code Y_e} of every expert of one layer, {@code [E, N, d]}. */

@@ -23,6 +23,8 @@ import dev.moeserve.router.inference.Policies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +104,9 @@ public final class ProfileCommand implements Callable<Integer> {
         if (keep != null && !(keep > 0 && keep <= 1)) {
             throw new IllegalArgumentException("--keep must be in (0, 1], got " + keep);
         }
-        String skipped = skippedBy(chosen);
+        ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
+                Math.min(pathBatches, batches), !noAblation, !noDense, eliminationStep);
+        String skipped = options.skippingOption(chosen);
         if (keep != null && skipped != null) {
             throw new IllegalArgumentException("--score " + chosen.id() + " chooses the pool, but " + skipped
                     + " skips computing it");
@@ -111,8 +115,6 @@ public final class ProfileCommand implements Callable<Integer> {
         Bundle bundle = Bundle.open(bundlePath);
         Manifest manifest = bundle.manifest();
         Path poolTarget = keep == null ? null : poolTarget(manifest);
-        ProfileOptions options = new ProfileOptions(batches, batchSize, labelFree, seed, pathPoints,
-                Math.min(pathBatches, batches), !noAblation, !noDense, eliminationStep);
         Path profileFile = out != null ? out : defaultProfile(bundlePath);
         String manifestSha = Sha256.of(bundle.resolve(Bundle.MANIFEST_FILE));
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -154,12 +156,12 @@ public final class ProfileCommand implements Callable<Integer> {
      * Returns the folder the reduced bundle goes to, after checking that it may be replaced: not the
      * bundle being profiled, not another full bundle, and empty or a reduced bundle when it exists.
      */
-    private Path poolTarget(Manifest manifest) throws java.io.IOException {
+    private Path poolTarget(Manifest manifest) throws IOException {
         String name = manifest.name() + "-keep" + Math.round(keep * 100);
         Path target = (poolOut != null ? poolOut : bundlePath.toAbsolutePath().getParent().resolve(name))
                 .toAbsolutePath().normalize();
-        if (java.nio.file.Files.exists(target)
-                && java.nio.file.Files.isSameFile(target, bundlePath.toAbsolutePath())) {
+        if (Files.exists(target)
+                && Files.isSameFile(target, bundlePath.toAbsolutePath())) {
             throw new IllegalArgumentException("--pool-out " + target + " is the bundle being profiled;"
                     + " choose another folder for the reduced pool");
         }
@@ -171,7 +173,7 @@ public final class ProfileCommand implements Callable<Integer> {
     }
 
     private void writePool(VitMoe model, Bundle bundle, double[][] scores, List<List<Integer>> pools, Path target)
-            throws java.io.IOException {
+            throws IOException {
         Manifest manifest = bundle.manifest();
         PoolSelector.Budget budgetKind = PoolSelector.Budget.parse(budget);
         FashionMnist.Split test = FashionMnist.readTest(data);
@@ -191,29 +193,18 @@ public final class ProfileCommand implements Callable<Integer> {
                 + manifest.layers().size() * manifest.layer(0).experts() + " experts by " + score);
     }
 
-    /** Returns the option given that turns off computing {@code score}, or null when it is computed. */
-    private String skippedBy(Score score) {
-        return switch (score) {
-            case ABLATION_ITERATIVE -> eliminationStep == 0 ? "--elimination-step 0" : null;
-            case ABLATION -> noAblation ? "--no-ablation" : null;
-            case AGF_DENSE -> noDense ? "--no-dense" : null;
-            case AGF_PATH -> pathPoints == 0 ? "--path-points 0" : null;
-            default -> null;
-        };
-    }
-
     /**
      * Returns the profile in {@code file} when it exists, was computed for the manifest with {@code sha256}
      * and contains {@code score} (when not null); else null, and the bundle is profiled again.
      */
-    static UtilityProfile upToDate(Path file, String sha256, String score) throws java.io.IOException {
-        if (!java.nio.file.Files.isRegularFile(file)) {
+    static UtilityProfile upToDate(Path file, String sha256, String score) throws IOException {
+        if (!Files.isRegularFile(file)) {
             return null;
         }
         UtilityProfile profile;
         try {
             profile = UtilityProfile.read(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             System.out.println(file + " is not a readable profile (" + e.getClass().getSimpleName()
                     + "); profiling again");
             return null;

@@ -27,11 +27,11 @@ record ValidationChoice(String score, Double beta, Map<String, Double> meanAccur
     static ValidationChoice of(List<ReportRow> rows) {
         List<ReportRow> masked = rows.stream()
                 .filter(r -> r.policy().equals("masked") && r.keepRatio() < 1).toList();
-        long cells = masked.stream().map(r -> r.bundle() + "@" + r.keepRatio()).distinct().count();
+        long cells = masked.stream().map(ValidationChoice::cell).distinct().count();
         Map<String, Double> byScore = new LinkedHashMap<>();
         for (String score : masked.stream().map(ReportRow::score).distinct().toList()) {
             List<ReportRow> own = masked.stream().filter(r -> r.score().equals(score)).toList();
-            long covered = own.stream().map(r -> r.bundle() + "@" + r.keepRatio()).distinct().count();
+            long covered = own.stream().map(ValidationChoice::cell).distinct().count();
             if (!score.equals("random") && covered == cells) {
                 byScore.put(score, own.stream().mapToDouble(ReportRow::accuracy).average().orElseThrow());
             }
@@ -58,6 +58,11 @@ record ValidationChoice(String score, Double beta, Map<String, Double> meanAccur
             }
         }
         return new ValidationChoice(best, bestBeta, byScore);
+    }
+
+    /** Returns the bundle and keep ratio of a row, the unit every score must cover. */
+    private static String cell(ReportRow row) {
+        return row.bundle() + "@" + row.keepRatio();
     }
 
     private static double mean(List<ReportRow> rows, String score, String policy, double beta) {

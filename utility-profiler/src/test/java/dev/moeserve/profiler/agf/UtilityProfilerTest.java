@@ -331,7 +331,7 @@ class UtilityProfilerTest {
         assertThat(pools.get(0)).hasSizeGreaterThan(pools.get(1).size());
     }
     @Test
-    void eliminationRemovesTheCheapestExpertThenMeasuresAgainWithItMasked() {
+    void eliminationRemovesCheapestThenRemeasures() {
         ProfileOptions options = new ProfileOptions(1, 32, false, 3, 0, 1, true, false, 1);
         ProfileResult result = new UtilityProfiler(model, options).profile(manager, data, null);
         double[][] order = result.score(Score.ABLATION_ITERATIVE);

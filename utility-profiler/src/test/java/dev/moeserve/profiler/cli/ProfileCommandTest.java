@@ -140,7 +140,7 @@ class ProfileCommandTest {
     }
 
     @Test
-    void reuseProfilesAgainWhenTheProfileLacksTheChosenScore() throws Exception {
+    void reuseReprofilesWithoutChosenScore() throws Exception {
         Path profile = dir.resolve("without-elimination.json");
         Run first = run("profile", "--bundle", full.toString(), "--batches", "1", "--batch-size", "8",
                 "--path-points", "0", "--elimination-step", "0", "--out", profile.toString(), "--data", data());
