@@ -56,7 +56,7 @@ final class IterativeAblation {
 
     /**
      * Returns the removal-order score {@code [L][E]}, higher for experts removed later. {@code ablation},
-     * the single-expert ablation of the same batches or null, stands in for the first round's costs.
+     * the single-expert ablation of the same batches or null, replaces the first round's costs.
      * Progress goes to {@code out} unless it is null.
      */
     double[][] scores(NDManager manager, List<Batch> batches, double[][] ablation, PrintStream out) {
